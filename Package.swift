@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+//
+// swift-cni: CNI plugins for Linux nodes, in Swift.
+//
+// Plugin executables are named exactly as the CNI `type` they implement and are thin
+// `main.swift` files over library targets. Plugins do not link Foundation: process
+// start-up is part of every ADD and DEL, and a statically linked binary without
+// Foundation starts several times faster than one that loads it (see README).
+
+import PackageDescription
+
+/// Plugins that need no dynamic C library are linked as fully static executables in
+/// release builds (glibc static, no dynamic loader at start-up).
+let staticExecutable: [LinkerSetting] = [
+    .unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))
+]
+
+/// Plugins that link a dynamic C library (libmnl, libnftables; Debian ships no static
+/// archives of them) are linked with everything else static in release builds: the Swift
+/// runtime (`--static-swift-stdlib`), libstdc++ (through the linker script in
+/// build-support/static-libstdcxx) and libgcc, and not position-independent. Only glibc and
+/// the C libraries themselves are loaded at start-up.
+let mostlyStaticExecutable: [LinkerSetting] = [
+    .unsafeFlags(
+        [
+            "-L", Context.packageDirectory + "/build-support/static-libstdcxx",
+            "-Xclang-linker", "-no-pie", "-Xclang-linker", "-static-libgcc",
+        ], .when(platforms: [.linux], configuration: .release))
+]
+
+let package = Package(
+    name: "swift-cni",
+    products: [
+        .executable(name: "loopback", targets: ["loopback"]),
+        .executable(name: "host-local", targets: ["host-local"]),
+        .executable(name: "cnictl", targets: ["cnictl"]),
+        .library(name: "CNISpec", targets: ["CNISpec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // MARK: System libraries (Debian -dev packages, found through pkg-config)
+        .systemLibrary(
+            name: "CMnl", pkgConfig: "libmnl",
+            providers: [.apt(["libmnl-dev"])]),
+        .systemLibrary(
+            name: "CNftables", pkgConfig: "libnftables",
+            providers: [.apt(["libnftables-dev"])]),
+
+        // MARK: Libraries
+        .target(name: "CNISpec"),
+        .target(name: "NetNS"),
+        .target(name: "Netlink", dependencies: ["CMnl"]),
+        .target(name: "HostLocalIPAM", dependencies: ["CNISpec"]),
+        .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"]),
+        .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"]),
+        .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
+
+        // MARK: Executables (product name = CNI type)
+        .executableTarget(
+            name: "loopback", dependencies: ["LoopbackPlugin"],
+            linkerSettings: mostlyStaticExecutable),
+        .executableTarget(
+            name: "host-local", dependencies: ["HostLocalPlugin"],
+            linkerSettings: staticExecutable),
+        .executableTarget(
+            name: "cnictl",
+            dependencies: [
+                "CNIRuntime", "CNISpec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: Tests
+        .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
+        .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec"]),
+    ]
+)

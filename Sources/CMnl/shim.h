@@ -1,0 +1,15 @@
+#ifndef SWIFT_CNI_CMNL_SHIM_H
+#define SWIFT_CNI_CMNL_SHIM_H
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/if_addr.h>
+#include <linux/neighbour.h>
+#include <linux/veth.h>
+#include <linux/if_bridge.h>
+
+/// MNL_SOCKET_BUFFER_SIZE is a macro Swift cannot import.
+static inline size_t cni_mnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }
+#endif

@@ -1,0 +1,53 @@
+/// Runs the IPAM plugin named by `ipam.type`, as the spec's delegation rules require: same
+/// environment (with `CNI_COMMAND` set), the whole configuration on stdin, its stderr
+/// passed through, its error code passed back unchanged.
+public enum IPAMDelegate {
+    public static func add(_ request: CNIRequest) throws(CNIError) -> CNIResult {
+        let output = try invoke(request, command: .add)
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(output)
+        } catch {
+            throw CNIError(
+                .decodingFailure, "IPAM plugin \"\(request.config.ipamType ?? "")\" printed an invalid result",
+                details: error.description)
+        }
+        return try CNIResult.parse(value, defaultVersion: request.version, path: "IPAM result").result
+    }
+
+    public static func del(_ request: CNIRequest) throws(CNIError) { _ = try invoke(request, command: .del) }
+    public static func check(_ request: CNIRequest) throws(CNIError) { _ = try invoke(request, command: .check) }
+    public static func gc(_ request: CNIRequest) throws(CNIError) { _ = try invoke(request, command: .gc) }
+
+    /// STATUS of the delegate; a delegate that cannot be found or run makes us unavailable (50).
+    public static func status(_ request: CNIRequest) throws(CNIError) {
+        do {
+            _ = try invoke(request, command: .status)
+        } catch let error where error.code == .invalidNetworkConfig || error.code == .ioFailure {
+            throw CNIError(.pluginNotAvailable, error.msg, details: error.details)
+        }
+    }
+
+    /// Executes the delegate and returns its stdout, or throws its error.
+    public static func invoke(_ request: CNIRequest, command: CNICommand) throws(CNIError) -> [UInt8] {
+        guard let type = request.config.ipamType else {
+            throw CNIError(.invalidNetworkConfig, "no IPAM plugin configured", details: "ipam.type is missing")
+        }
+        guard let executable = Subprocess.find(type, in: request.path) else {
+            throw CNIError(
+                .invalidNetworkConfig, "failed to find IPAM plugin \"\(type)\"",
+                details: "searched CNI_PATH [\(request.path.joined(separator: " "))]")
+        }
+        let environment = Subprocess.environment(
+            Subprocess.currentEnvironment(), overriding: ["CNI_COMMAND": command.rawValue])
+        let outcome = try Subprocess.run(executable, environment: environment, stdin: request.config.bytes)
+        if outcome.status == 0 { return outcome.stdout }
+        if let value = try? JSONParser.parse(outcome.stdout), let error = CNIError(json: value) {
+            throw error
+        }
+        let text = String(decoding: outcome.stdout.prefix(512), as: UTF8.self)
+        throw CNIError(
+            .internalError, "IPAM plugin \"\(type)\" failed with exit status \(outcome.status)",
+            details: text.isEmpty ? "no output" : text)
+    }
+}

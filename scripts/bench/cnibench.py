@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Benchmarks of swift-cni plugins against the Go reference plugins, in one run.
+
+Every latency figure is the median wall time of one exec of the plugin binary, as a
+runtime starts it (fork/exec, stdin config, stdout result), measured from Python. Ours and
+the reference are run interleaved (ours, reference, ours, ...) so machine noise hits both
+alike. The Python exec overhead is included on both sides and printed as a baseline.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+RUN_ID = uuid.uuid4().hex[:6]
+TARGETS = []  # (label, value, target, comparison) for the summary
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def sh(*args):
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+class Netns:
+    def __init__(self, label):
+        self.name = f"swcni-bench-{RUN_ID}-{label}"
+        sh("ip", "netns", "add", self.name)
+        self.path = f"/run/netns/{self.name}"
+
+    def remove(self):
+        subprocess.run(["ip", "netns", "del", self.name], stderr=subprocess.DEVNULL)
+
+
+def exec_plugin(binary, command, config, container_id="bench", netns="/dev/null", ifname="eth0", path=None, check=True):
+    env = {
+        "CNI_COMMAND": command, "CNI_CONTAINERID": container_id, "CNI_NETNS": netns,
+        "CNI_IFNAME": ifname, "CNI_PATH": path or os.path.dirname(binary), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+    }
+    start = time.perf_counter()
+    proc = subprocess.run([binary], input=config, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    elapsed = time.perf_counter() - start
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{binary} {command} failed ({proc.returncode}): {proc.stdout!r} {proc.stderr!r}")
+    return elapsed, proc
+
+
+def ms(seconds):
+    return seconds * 1000.0
+
+
+def row(label, ours, ref, target=None):
+    ratio = ours / ref if ref else float("nan")
+    status = ""
+    if target is not None:
+        ok = ratio <= target
+        status = f"target <= {target:.2f}x: {'PASS' if ok else 'MISS'}"
+        TARGETS.append((label, ratio, target, ok))
+    print(f"  {label:<44} ours {ms(ours):8.3f} ms   reference {ms(ref):8.3f} ms   ratio {ratio:5.2f}x  {status}")
+
+
+def baseline(runs):
+    times = [exec_plugin("/bin/true", "VERSION", b"", check=False)[0] for _ in range(runs)]
+    print(f"  exec overhead (/bin/true from Python, included in every figure): {ms(statistics.median(times)):.3f} ms")
+
+
+def bench_loopback(args):
+    print("\nloopback (cniVersion 1.0.0, a namespace per side)")
+    ours_ns, ref_ns = Netns("lo-a"), Netns("lo-b")
+    try:
+        conf = json.dumps({"cniVersion": "1.0.0", "name": "bench-lo", "type": "loopback"}).encode()
+        res = {k: [] for k in ("ours-add", "ref-add", "ours-del", "ref-del")}
+        for i in range(args.runs):
+            for who, binary, ns in (("ours", args.ours_bin("loopback"), ours_ns), ("ref", args.ref_bin("loopback"), ref_ns)):
+                res[f"{who}-add"].append(exec_plugin(binary, "ADD", conf, netns=ns.path)[0])
+                res[f"{who}-del"].append(exec_plugin(binary, "DEL", conf, netns=ns.path)[0])
+        med = {k: statistics.median(v) for k, v in res.items()}
+        row("ADD median", med["ours-add"], med["ref-add"], target=0.5)
+        row("DEL median", med["ours-del"], med["ref-del"], target=0.5)
+    finally:
+        ours_ns.remove()
+        ref_ns.remove()
+
+
+def host_local_conf(data_dir, subnet="10.64.0.0/16", name="bench-hl"):
+    return json.dumps({
+        "cniVersion": "1.0.0", "name": name, "type": "host-local",
+        "ipam": {"type": "host-local", "dataDir": data_dir, "ranges": [[{"subnet": subnet}]]},
+    }).encode()
+
+
+def bench_host_local(args):
+    print("\nhost-local (cniVersion 1.0.0, separate dataDir per side)")
+    tmp = tempfile.mkdtemp(prefix=f"swcni-bench-{RUN_ID}-")
+    try:
+        confs = {"ours": host_local_conf(f"{tmp}/ours"), "ref": host_local_conf(f"{tmp}/ref")}
+        bins = {"ours": args.ours_bin("host-local"), "ref": args.ref_bin("host-local")}
+        add = {"ours": [], "ref": []}
+        dele = {"ours": [], "ref": []}
+        for i in range(args.runs):
+            for who in ("ours", "ref"):
+                add[who].append(exec_plugin(bins[who], "ADD", confs[who], container_id=f"c{i}")[0])
+        for i in range(args.runs):
+            for who in ("ours", "ref"):
+                dele[who].append(exec_plugin(bins[who], "DEL", confs[who], container_id=f"c{i}")[0])
+        row("ADD median (empty range)", statistics.median(add["ours"]), statistics.median(add["ref"]), target=0.5)
+        row("DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]), target=0.5)
+
+        # ADD with 1000 existing reservations vs none, each binary against its own store.
+        print("\nhost-local ADD with 1000 existing reservations vs none")
+        for who in ("ours", "ref"):
+            store = f"{tmp}/{who}-fill"
+            conf = host_local_conf(store, name="fill")
+            for i in range(1000):
+                exec_plugin(bins[who], "ADD", conf, container_id=f"fill{i}")
+        empty = {"ours": [], "ref": []}
+        full = {"ours": [], "ref": []}
+        for i in range(args.runs):
+            for who in ("ours", "ref"):
+                e_conf = host_local_conf(f"{tmp}/{who}-empty", name="empty")
+                t, _ = exec_plugin(bins[who], "ADD", e_conf, container_id=f"e{i}")
+                empty[who].append(t)
+                exec_plugin(bins[who], "DEL", e_conf, container_id=f"e{i}")
+                f_conf = host_local_conf(f"{tmp}/{who}-fill", name="fill")
+                t, _ = exec_plugin(bins[who], "ADD", f_conf, container_id=f"f{i}")
+                full[who].append(t)
+                exec_plugin(bins[who], "DEL", f_conf, container_id=f"f{i}")
+        for who, label in (("ours", "ours"), ("ref", "reference")):
+            e, f = statistics.median(empty[who]), statistics.median(full[who])
+            ratio = f / e
+            status = ""
+            if who == "ours":
+                ok = ratio <= 1.2
+                status = f"target <= 1.20x: {'PASS' if ok else 'MISS'}"
+                TARGETS.append(("host-local ADD at 1000 vs 0 reservations", ratio, 1.2, ok))
+            print(f"  {label:<10} ADD at 0: {ms(e):7.3f} ms   at 1000: {ms(f):7.3f} ms   ratio {ratio:5.2f}x  {status}")
+
+        # 64-way parallel throughput.
+        print(f"\nhost-local 64-way parallel ADD of {args.parallel_adds} containers")
+        rates = {}
+        for who in ("ours", "ref"):
+            conf = host_local_conf(f"{tmp}/{who}-par", subnet="10.65.0.0/16", name="par")
+            start = time.perf_counter()
+            with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+                procs = list(pool.map(lambda i: exec_plugin(bins[who], "ADD", conf, container_id=f"p{i}")[1],
+                                      range(args.parallel_adds)))
+            elapsed = time.perf_counter() - start
+            addresses = [json.loads(p.stdout)["ips"][0]["address"] for p in procs]
+            dupes = len(addresses) - len(set(addresses))
+            rates[who] = args.parallel_adds / elapsed
+            print(f"  {('ours' if who == 'ours' else 'reference'):<10} {rates[who]:8.1f} ADD/s   ({elapsed:.2f} s, duplicates: {dupes})")
+            if dupes:
+                TARGETS.append((f"{who} parallel ADD duplicate addresses", dupes, 0, False))
+        ratio = rates["ours"] / rates["ref"]
+        print(f"  throughput ratio ours/reference: {ratio:.2f}x")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+SECTIONS = {"loopback": bench_loopback, "host-local": bench_host_local}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ours", required=True, help="directory of our release binaries")
+    parser.add_argument("--reference", required=True, help="directory of the Go reference plugins")
+    parser.add_argument("--runs", type=int, default=200, help="execs per latency figure (default 200)")
+    parser.add_argument("--parallel-adds", type=int, default=512)
+    parser.add_argument("--only", default="", help="comma-separated sections: " + ",".join(SECTIONS))
+    args = parser.parse_args()
+    args.ours_bin = lambda name: os.path.join(args.ours, name)
+    args.ref_bin = lambda name: os.path.join(args.reference, name)
+    if os.geteuid() != 0:
+        sys.exit("cnibench: needs root (network namespaces)")
+    chosen = [s for s in args.only.split(",") if s] or list(SECTIONS)
+    print(f"swift-cni benchmarks ({time.strftime('%Y-%m-%d %H:%M:%S')}, {os.cpu_count()} CPUs, runs={args.runs})")
+    baseline(50)
+    for name in chosen:
+        SECTIONS[name](args)
+    if TARGETS:
+        print("\nsummary")
+        for label, value, target, ok in TARGETS:
+            print(f"  {'PASS' if ok else 'MISS'}  {label}: {value:.2f} (target {target})")
+
+
+if __name__ == "__main__":
+    main()

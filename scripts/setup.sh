@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian node or CI machine (as root): install the build and test
+# dependencies with apt-get, build release binaries, and install them.
+#
+#   scripts/setup.sh [--bin-dir DIR] [--conf-dir DIR] [--no-install] [--no-deps]
+#
+# Defaults: plugins and cnictl into /opt/cni/bin (cnictl is also linked into
+# /usr/local/bin), example network configurations into /etc/cni/net.d. Existing
+# configuration files are never overwritten.
+set -euo pipefail
+
+BIN_DIR=/opt/cni/bin
+CONF_DIR=/etc/cni/net.d
+INSTALL=1
+DEPS=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --bin-dir) BIN_DIR=$2; shift 2 ;;
+        --conf-dir) CONF_DIR=$2; shift 2 ;;
+        --no-install) INSTALL=0; shift ;;
+        --no-deps) DEPS=0; shift ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+if [ "$DEPS" = 1 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "setup.sh: installing packages needs root (or pass --no-deps)" >&2
+        exit 1
+    fi
+    echo "==> apt-get: libraries, kernel tools and the Go reference plugins"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # -dev libraries we link; tools tests use to observe the kernel; the reference
+    # plugins (containernetworking-plugins) for side-by-side tests and benchmarks;
+    # iperf3 for throughput benchmarks.
+    apt-get install -y -qq --no-install-recommends \
+        pkg-config libmnl-dev libnftables-dev \
+        iproute2 nftables procps util-linux \
+        containernetworking-plugins iperf3 python3 >/dev/null
+fi
+
+SWIFT_BUILD_FLAGS=(-c release --static-swift-stdlib)
+echo "==> swift build ${SWIFT_BUILD_FLAGS[*]}"
+swift build "${SWIFT_BUILD_FLAGS[@]}"
+BIN_PATH=$(swift build "${SWIFT_BUILD_FLAGS[@]}" --show-bin-path)
+
+if [ "$INSTALL" = 1 ]; then
+    echo "==> installing binaries into $BIN_DIR"
+    mkdir -p "$BIN_DIR"
+    for plugin in $(cat scripts/plugins.txt); do
+        # Install through a temporary name and rename, so a runtime exec'ing the old
+        # binary never sees a half-written file.
+        install -m 0755 "$BIN_PATH/$plugin" "$BIN_DIR/.$plugin.new"
+        mv -f "$BIN_DIR/.$plugin.new" "$BIN_DIR/$plugin"
+    done
+    install -m 0755 "$BIN_PATH/cnictl" "$BIN_DIR/.cnictl.new"
+    mv -f "$BIN_DIR/.cnictl.new" "$BIN_DIR/cnictl"
+    if [ -d /usr/local/bin ] && [ "$BIN_DIR" = /opt/cni/bin ]; then
+        ln -sf "$BIN_DIR/cnictl" /usr/local/bin/cnictl
+    fi
+    echo "==> example configurations into $CONF_DIR (existing files kept)"
+    mkdir -p "$CONF_DIR"
+    for conf in conf/node/*.conflist; do
+        [ -e "$conf" ] || continue
+        target="$CONF_DIR/$(basename "$conf")"
+        if [ -e "$target" ]; then
+            echo "    kept existing $target"
+        else
+            install -m 0644 "$conf" "$target"
+            echo "    installed $target"
+        fi
+    done
+fi
+echo "==> done: release binaries in $BIN_PATH"
