@@ -49,8 +49,9 @@ let package = Package(
             providers: [.apt(["libnftables-dev"])]),
 
         // MARK: Libraries
+        .target(name: "CLinux"),
         .target(name: "CNISpec"),
-        .target(name: "NetNS"),
+        .target(name: "NetNS", dependencies: ["CLinux"]),
         .target(name: "Netlink", dependencies: ["CMnl"]),
         .target(name: "HostLocalIPAM", dependencies: ["CNISpec"]),
         .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"]),
@@ -74,6 +75,6 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS"]),
     ]
 )
