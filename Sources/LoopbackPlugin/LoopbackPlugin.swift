@@ -11,7 +11,7 @@ public struct LoopbackPlugin: CNIPlugin {
 
     static let lo = LoopbackResult.interfaceName
 
-    /// ADD: `lo` up; fails (and puts `lo` back down when it was down) if `lo` carries a
+    /// ADD: `lo` up, and its addresses. Fails without changing anything if `lo` carries a
     /// non-loopback address. Returns prevResult when there is one, else the loopback result.
     public func add(_ request: CNIRequest) throws -> CNIResult {
         // prevResult is decoded before the namespace is touched: bad input changes nothing.
@@ -19,24 +19,44 @@ public struct LoopbackPlugin: CNIPlugin {
         let netns = request.netns
         let addresses = try inNamespace(netns) { () throws -> [InterfaceAddress] in
             let control: InterfaceControl
-            let before: InterfaceFlags
-            let addresses: [InterfaceAddress]
+            let flags: InterfaceFlags
+            var existing: [InterfaceAddress] = []
             do throws(LinkControlError) {
                 control = try InterfaceControl()
-                before = try control.setUp(true, Self.lo)
-                addresses = try InterfaceAddresses.list(Self.lo)
+                flags = try control.flags(of: Self.lo)
+                if !flags.contains(.up) { existing = try InterfaceAddresses.list(Self.lo) }
             } catch {
                 throw error.loopbackCNIError(netns: netns)
             }
-            if let foreign = LoopbackResult.firstNonLoopback(addresses) {
-                if !before.contains(.up) { _ = try? control.setUp(false, Self.lo) }
-                throw CNIError(
-                    LoopbackErrorCode.nonLoopbackAddress, "loopback interface found with non-loopback address",
-                    details: "lo in \(netns) has \(foreign.cidr)")
+            // Checked before the change too: a refused ADD leaves lo exactly as it was.
+            try Self.refuseForeignAddresses(existing, netns: netns)
+            if !flags.contains(.up) {
+                do throws(LinkControlError) {
+                    try control.setFlags(flags.union(.up), of: Self.lo)
+                } catch {
+                    throw error.loopbackCNIError(netns: netns)
+                }
             }
-            return addresses
+            do {
+                let addresses = try InterfaceAddresses.list(Self.lo)
+                try Self.refuseForeignAddresses(addresses, netns: netns)
+                return addresses
+            } catch {
+                // An address added while we were bringing lo up: put lo back as it was.
+                if !flags.contains(.up) { try? control.setFlags(flags, of: Self.lo) }
+                if let error = error as? LinkControlError { throw error.loopbackCNIError(netns: netns) }
+                throw error
+            }
         }
         return previous ?? LoopbackResult.make(addresses: addresses, netns: netns)
+    }
+
+    private static func refuseForeignAddresses(_ addresses: [InterfaceAddress], netns: String) throws(CNIError) {
+        if let foreign = LoopbackResult.firstNonLoopback(addresses) {
+            throw CNIError(
+                LoopbackErrorCode.nonLoopbackAddress, "loopback interface found with non-loopback address",
+                details: "lo in \(netns) has \(foreign.cidr)")
+        }
     }
 
     /// DEL: `lo` down. Succeeds when `CNI_NETNS` is empty, does not exist or is not a
@@ -54,15 +74,17 @@ public struct LoopbackPlugin: CNIPlugin {
                     throw error.loopbackCNIError(netns: netns)
                 }
             }
-        } catch let error as NetNSError where error.kind == .notFound || error.kind == .notANamespace {
+        } catch let error as NetNSError where error.kind == .notFound || error.isNotANetworkNamespace {
             return
         } catch let error as NetNSError {
             throw error.loopbackCNIError
         }
     }
 
-    /// CHECK: `lo` exists and is up.
+    /// CHECK: `lo` exists and is up. prevResult, when given, must decode (it is not compared:
+    /// the loopback result describes nothing a later plugin could have changed).
     public func check(_ request: CNIRequest) throws {
+        _ = try request.config.prevResult()
         let netns = request.netns
         try inNamespace(netns) { () throws in
             let flags: InterfaceFlags
