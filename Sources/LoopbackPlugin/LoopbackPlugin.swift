@@ -65,7 +65,7 @@ public struct LoopbackPlugin: CNIPlugin {
         let netns = request.netns
         if netns.isEmpty { return }
         do {
-            try NetworkNamespace(path: netns).run { () throws in
+            try NetworkNamespace(path: netns).runOnCurrentThread { () throws in
                 do throws(LinkControlError) {
                     try InterfaceControl().setUp(false, Self.lo)
                 } catch where error.isNoSuchInterface {
@@ -111,7 +111,7 @@ public struct LoopbackPlugin: CNIPlugin {
     /// Runs `body` inside the namespace at `path`, reporting namespace failures as CNI errors.
     private func inNamespace<T>(_ path: String, _ body: () throws -> T) throws(CNIError) -> T {
         do {
-            return try NetworkNamespace(path: path).run(body)
+            return try NetworkNamespace(path: path).runOnCurrentThread(body)
         } catch let error as NetNSError {
             throw error.loopbackCNIError
         } catch {

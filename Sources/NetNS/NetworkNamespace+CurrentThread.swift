@@ -1,0 +1,35 @@
+import CLinux
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+extension NetworkNamespace {
+    /// Runs `body` on the calling thread inside this namespace, then returns the thread to its
+    /// original namespace (or aborts the process if it cannot).
+    ///
+    /// For single-threaded, short-lived processes (a plugin's main thread before it has started
+    /// any other thread): it saves creating and scheduling a thread, which on a loaded machine
+    /// can cost more than the work itself. Anything else must use `run`, which never moves the
+    /// caller's thread.
+    public func runOnCurrentThread<T>(_ body: () throws -> T) throws -> T {
+        let target = try NamespaceFile.open(path)
+        defer { close(target) }
+        let original = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+        if original < 0 {
+            throw NetNSError(kind: .systemCall, operation: "open", path: "/proc/thread-self/ns/net", errno: errno)
+        }
+        defer { close(original) }
+        if cni_setns_net(target) != 0 {
+            throw NetNSError(kind: .systemCall, operation: "setns", path: path, errno: errno)
+        }
+        defer {
+            if cni_setns_net(original) != 0 {
+                FileDescriptorLog.write("fatal: cannot return to the original network namespace after \(path)")
+                abort()
+            }
+        }
+        return try body()
+    }
+}
