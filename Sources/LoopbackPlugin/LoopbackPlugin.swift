@@ -1,6 +1,11 @@
 import CNISpec
 import LinkControl
 import NetNS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// The `loopback` plugin: brings `lo` up in the container's network namespace on ADD and down
 /// on DEL. `CNI_IFNAME` is ignored (it is always `lo`), as in the reference plugin.
@@ -64,6 +69,13 @@ public struct LoopbackPlugin: CNIPlugin {
     public func del(_ request: CNIRequest) throws {
         let netns = request.netns
         if netns.isEmpty { return }
+        // The dispatcher refuses the plugin's own namespace for ADD and CHECK only; a DEL there
+        // would take the host's lo down.
+        if NetworkNamespace(path: netns).isCallersNamespace, getenv("CNI_NETNS_OVERRIDE") == nil {
+            throw CNIError(
+                .invalidNetNS, "CNI_NETNS is the plugin's own network namespace",
+                details: "refusing to take lo down in \(netns), the namespace the plugin runs in")
+        }
         do {
             try NetworkNamespace(path: netns).runOnCurrentThread { () throws in
                 do throws(LinkControlError) {

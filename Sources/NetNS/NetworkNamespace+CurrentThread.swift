@@ -33,3 +33,14 @@ extension NetworkNamespace {
         return try body()
     }
 }
+
+extension NetworkNamespace {
+    /// Whether `path` is the network namespace the calling thread is in (same device and
+    /// inode as `/proc/thread-self/ns/net`). False when either cannot be examined.
+    public var isCallersNamespace: Bool {
+        var target = stat()
+        var own = stat()
+        guard stat(path, &target) == 0, stat("/proc/thread-self/ns/net", &own) == 0 else { return false }
+        return target.st_dev == own.st_dev && target.st_ino == own.st_ino
+    }
+}

@@ -110,12 +110,23 @@ struct LoopbackBehaviourTests {
         #expect(out.code == 3, "\(out.summary)")
     }
 
-    /// The plugin's own namespace (here: the host's, where the tests run) is refused with
-    /// code 8 before anything is touched.
-    @Test(arguments: ["ADD", "CHECK"])
-    func ownNamespaceIsRefused(_ command: String) throws {
-        let own = "/proc/\(getpid())/ns/net"
-        let out = try PluginExec.ours("loopback", command, config: Self.config("1.0.0", nil), netns: own).run()
-        #expect(out.code == 8, "\(out.summary)")
+    /// The plugin's own namespace is refused with code 8 before anything is touched, for DEL
+    /// too (the dispatcher checks ADD and CHECK; a DEL there would take the node's lo down).
+    /// The plugin runs inside a test namespace (`ip netns exec`) and is pointed at that same
+    /// namespace, so a failure of the guard could only change the test namespace's lo.
+    @Test(arguments: [("ADD", false), ("CHECK", false), ("DEL", true)])
+    func ownNamespaceIsRefused(_ command: String, _ startUp: Bool) throws {
+        try TestNamespace.with { ns in
+            if startUp { try Shell.must(["ip", "-n", ns.name, "link", "set", "lo", "up"]) }
+            let env = [
+                "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": command, "CNI_CONTAINERID": "ctr",
+                "CNI_NETNS": ns.path, "CNI_IFNAME": "eth0", "CNI_PATH": TestEnvironment.binDir,
+            ]
+            let out = try Shell.run(["ip", "netns", "exec", ns.name, TestEnvironment.binary("loopback")],
+                                    stdin: Data(Self.config("1.0.0", nil).utf8), environment: env)
+            let json = (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8))) as? [String: Any]
+            #expect(out.status != 0 && json?["code"] as? Int == 8, "\(command): exit \(out.status) \(out.stdout) \(out.stderr)")
+            #expect(try Self.isUp(ns) == startUp, "\(command): lo unchanged")
+        }
     }
 }
