@@ -77,6 +77,7 @@ public struct LoopbackPlugin: CNIPlugin {
                 details: "refusing to take lo down in \(netns), the namespace the plugin runs in")
         }
         do {
+            // On the main thread, as in `inNamespace`.
             try NetworkNamespace(path: netns).runOnCurrentThread { () throws in
                 do throws(LinkControlError) {
                     try InterfaceControl().setUp(false, Self.lo)
@@ -121,6 +122,10 @@ public struct LoopbackPlugin: CNIPlugin {
     public func status(_ request: CNIRequest) throws {}
 
     /// Runs `body` inside the namespace at `path`, reporting namespace failures as CNI errors.
+    ///
+    /// The namespace is entered on the calling (main) thread: the plugin process has no other
+    /// thread, and creating one to enter the namespace costs more than the work itself on a
+    /// loaded node (see `NetworkNamespace.runOnCurrentThread`).
     private func inNamespace<T>(_ path: String, _ body: () throws -> T) throws(CNIError) -> T {
         do {
             return try NetworkNamespace(path: path).runOnCurrentThread(body)
