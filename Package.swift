@@ -53,15 +53,16 @@ let package = Package(
         .target(name: "CNISpec"),
         .target(name: "NetNS", dependencies: ["CLinux"]),
         .target(name: "Netlink", dependencies: ["CMnl"]),
+        .target(name: "LinkControl", dependencies: ["CLinux"]),
         .target(name: "HostLocalIPAM", dependencies: ["CNISpec"]),
-        .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"]),
+        .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "LinkControl", "NetNS"]),
         .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"]),
         .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
 
         // MARK: Executables (product name = CNI type)
         .executableTarget(
             name: "loopback", dependencies: ["LoopbackPlugin"],
-            linkerSettings: mostlyStaticExecutable),
+            linkerSettings: staticExecutable),
         .executableTarget(
             name: "host-local", dependencies: ["HostLocalPlugin"],
             linkerSettings: staticExecutable),
@@ -76,5 +77,6 @@ let package = Package(
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS"]),
+        .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
     ]
 )
