@@ -93,12 +93,18 @@ public final class DirectoryHandle {
         }
     }
 
-    /// Replaces the content of `name` (create or truncate, then write).
+    /// Replaces the content of `name`: written over the old content from offset 0, then cut
+    /// to length. Not `O_TRUNC`: on ext4, truncating a file to zero and rewriting it makes
+    /// close() start writeback (auto_da_alloc), a disk round trip on every ADD. The files
+    /// written this way (`last_reserved_ip.N`, index entries) are hints, read under the lock.
     public func write(_ name: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(StoreError) {
-        let file = openat(fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
+        let file = openat(fd, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode)
         guard file >= 0 else { throw StoreError("open", pathOf(name), errno: errno) }
         defer { close(file) }
         try Self.writeAll(file, bytes, path: pathOf(name))
+        while ftruncate(file, off_t(bytes.count)) != 0 {
+            if errno != EINTR { throw StoreError("ftruncate", pathOf(name), errno: errno) }
+        }
     }
 
     /// Creates `name` with `bytes` only if it does not exist, and never visible half written:
