@@ -1,1 +1,1 @@
-print("cnictl")
+CNICtl.main()
