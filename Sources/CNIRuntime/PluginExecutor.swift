@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import CNISpec
 
 /// What running a plugin binary produced.
@@ -20,14 +25,27 @@ public protocol PluginExecutor: Sendable {
 }
 
 /// Execs plugins with `Subprocess` (posix_spawn), stderr inherited.
+///
+/// Like libcni, a spawn that fails with ETXTBSY ("text file busy": the binary is being
+/// replaced by an upgrade) is retried, up to 5 more times one second apart.
 public struct SubprocessExecutor: PluginExecutor {
+    public static let textFileBusyRetries = 5
+
     public init() {}
 
     public func find(_ type: String, in path: [String]) -> String? { Subprocess.find(type, in: path) }
 
     public func run(_ executable: String, environment: [String], stdin: [UInt8]) throws(CNIError) -> PluginOutcome {
-        let outcome = try Subprocess.run(executable, environment: environment, stdin: stdin)
-        return PluginOutcome(status: outcome.status, stdout: outcome.stdout)
+        var attempt = 0
+        while true {
+            do {
+                let outcome = try Subprocess.run(executable, environment: environment, stdin: stdin)
+                return PluginOutcome(status: outcome.status, stdout: outcome.stdout)
+            } catch where error.details.contains("(ETXTBSY)") && attempt < Self.textFileBusyRetries {
+                attempt += 1
+                sleep(1)
+            }
+        }
     }
 }
 
