@@ -43,7 +43,7 @@ public struct NetworkRuntime: Sendable {
                 let output = try invoke(index, plugin, .add, request: request, rt: rt)
                 prevResult = try parseResult(output, index: index, plugin: plugin, version: list.cniVersion)
             } catch {
-                rollback(list, rt, through: index, prevResult: prevResult)
+                rollback(list, rt, through: index, prevResult: prevResult, reason: "ADD failed at plugin \(index) (\(list.pluginTypes[index]))")
                 throw error
             }
         }
@@ -53,15 +53,15 @@ public struct NetworkRuntime: Sendable {
         do {
             try cache.write(CacheEntry(list: list, rt: rt, result: result))
         } catch {
-            rollback(list, rt, through: list.plugins.count - 1, prevResult: result)
+            rollback(list, rt, through: list.plugins.count - 1, prevResult: result, reason: "the result could not be cached")
             throw .runtime(CNIError(error.code, "failed to cache the result of network \"\(list.name)\"", details: error.description))
         }
         return result
     }
 
     /// DEL for plugins `index...0`, reverse order, every failure logged and skipped.
-    private func rollback(_ list: NetworkConfigList, _ rt: RuntimeConf, through index: Int, prevResult: JSONValue?) {
-        log("ADD failed at plugin \(index) (\(list.pluginTypes[index])); rolling back with DEL of plugins \(index) to 0")
+    private func rollback(_ list: NetworkConfigList, _ rt: RuntimeConf, through index: Int, prevResult: JSONValue?, reason: String) {
+        log("\(reason); rolling back with DEL of plugins \(index) to 0")
         let prev = list.cniVersion >= .v0_4_0 ? prevResult : nil
         for i in stride(from: index, through: 0, by: -1) {
             let plugin = list.plugins[i]

@@ -80,6 +80,9 @@ struct AttachmentOptions: ParsableArguments {
 
     func runtimeConf() throws(CNIError) -> RuntimeConf {
         let path = NetnsPath.resolve(netns, workingDirectory: FileSystem.currentDirectory())
+        if path.isEmpty && containerID == nil {
+            throw CNIError(.invalidEnvironment, "an empty NETNS needs --container-id", details: "the default container ID is derived from the netns path")
+        }
         let id = containerID ?? Identifiers.defaultContainerID(netnsPath: path)
         var pairs: [CNIArgPair] = []
         if let env = nonEmptyEnvironment("CNI_ARGS") {

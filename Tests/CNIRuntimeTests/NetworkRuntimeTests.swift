@@ -263,3 +263,30 @@ struct NetworkRuntimeTests {
         #expect(executor.calls.isEmpty)
     }
 }
+
+extension NetworkRuntimeTests {
+    @Test func failedCacheWriteRollsBackEveryPlugin() throws {
+        let dir = try TempDir()
+        // The cache directory is a regular file: creating results/ inside it fails.
+        try dir.write("cache", "not a directory")
+        let executor = FakeExecutor { _, command, _ in FakeExecutor.success(command == "ADD" ? Self.result("10.0.0.2/24") : "") }
+        do {
+            _ = try runtime(executor, cacheDir: dir.path + "/cache").add(makeList(["a", "b"]), rt)
+            Issue.record("expected failure")
+        } catch {
+            #expect(error.cniError.code == .ioFailure)
+            #expect(error.description.contains("failed to cache"))
+        }
+        #expect(executor.trace == ["a:ADD", "b:ADD", "b:DEL", "a:DEL"])
+        #expect(executor.calls[2].request["prevResult"] == (try json(Self.result("10.0.0.2/24"))))
+    }
+
+    @Test func identifierRules() {
+        for good in ["a", "A1", "ctr_1.x-y", "0abc"] { #expect(Identifiers.isValidID(good), "\(good)") }
+        for bad in ["", "-a", ".a", "a b", "a/b", "a;b"] { #expect(!Identifiers.isValidID(bad), "\(bad)") }
+        for good in ["eth0", "net1", "fifteen-bytes-x"] { #expect(Identifiers.isValidInterfaceName(good), "\(good)") }
+        for bad in ["", ".", "..", "a/b", "a:b", "a b", "a\tb", "sixteen-bytes-xx"] {
+            #expect(!Identifiers.isValidInterfaceName(bad), "\(bad)")
+        }
+    }
+}
