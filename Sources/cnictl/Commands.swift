@@ -96,7 +96,7 @@ struct GC: ParsableCommand {
             if !report.gcSent {
                 Output.info(
                     list.disableGC
-                        ? "network \"\(list.name)\" sets disableGC; GC not sent to plugins"
+                        ? "network \"\(list.name)\" sets disableGC; nothing deleted, GC not sent"
                         : "network \"\(list.name)\" uses CNI version \(list.cniVersion); GC needs 1.1.0, not sent to plugins")
             }
             func attachments(_ items: [CNIAttachment]) -> JSONValue {

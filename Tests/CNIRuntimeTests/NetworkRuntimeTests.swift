@@ -231,6 +231,13 @@ struct NetworkRuntimeTests {
         let r = runtime(executor, cacheDir: dir.path)
         #expect(try r.gc(makeList(["a"], version: .v1_0_0), explicitValid: []).gcSent == false)
         #expect(try r.gc(makeList(["a"], version: .v1_1_0, disableGC: true), explicitValid: []).gcSent == false)
+        // disableGC also leaves stale cached attachments alone (libcni returns before looking).
+        try ResultCache(directory: dir.path).write(
+            CacheEntry(
+                containerID: "old", config: [], ifName: "eth0", networkName: "net", netns: "/run/netns/none", cniArgs: [],
+                capabilityArgs: JSONObject(), result: nil))
+        #expect(try r.gc(makeList(["a"], version: .v1_1_0, disableGC: true), explicitValid: []) == NetworkRuntime.GCReport())
+        #expect(ResultCache(directory: dir.path).attachments(network: "net").count == 1)
         #expect(try r.status(makeList(["a"], version: .v1_0_0)) == false)
         #expect(executor.calls.isEmpty)
         #expect(try r.status(makeList(["a", "b"], version: .v1_1_0)) == true)
