@@ -44,7 +44,7 @@ public struct NetworkConfigList: Sendable {
         let name = try requireName(reader, source: source)
         let version = try VersionSelection.select(
             cniVersion: try reader.string("cniVersion"), cniVersions: try reader.strings("cniVersions"), source: source)
-        let onlyInlined = try reader.bool("loadOnlyInlinedPlugins") ?? false
+        let onlyInlined = try flag(object, "loadOnlyInlinedPlugins", source: source)
         var plugins: [JSONObject] = []
         for (index, item) in (try reader.array("plugins") ?? []).enumerated() {
             guard case .object(let plugin) = item else {
@@ -61,13 +61,15 @@ public struct NetworkConfigList: Sendable {
                 details: "loadOnlyInlinedPlugins is true but \"plugins\" is missing or empty")
         }
         return NetworkConfigList(
-            name: name, cniVersion: version, disableCheck: try reader.bool("disableCheck") ?? false,
-            disableGC: try reader.bool("disableGC") ?? false, loadOnlyInlinedPlugins: onlyInlined,
+            name: name, cniVersion: version, disableCheck: try flag(object, "disableCheck", source: source),
+            disableGC: try flag(object, "disableGC", source: source), loadOnlyInlinedPlugins: onlyInlined,
             plugins: plugins, bytes: bytes, source: source)
     }
 
     /// Converts a legacy single-plugin configuration (`.conf` / `.json`) to a one-plugin list,
-    /// like libcni's `ConfListFromConf`: `{"cniVersion","name","plugins":[conf]}`.
+    /// like libcni's `ConfListFromConf`: `{"cniVersion","name","plugins":[conf]}`. The list's
+    /// bytes (cached as `config`) have sorted keys, as Go's map marshalling writes them; the
+    /// plugin object itself keeps its order.
     public static func fromSinglePlugin(_ bytes: [UInt8], source: String) throws(CNIError) -> NetworkConfigList {
         let object = try parseObject(bytes, source: source)
         let reader = JSONFieldReader(object)
@@ -81,7 +83,7 @@ public struct NetworkConfigList: Sendable {
         list["plugins"] = .array([.object(object)])
         return NetworkConfigList(
             name: name, cniVersion: version, loadOnlyInlinedPlugins: true, plugins: [object],
-            bytes: JSONValue.object(list).serializedBytes(), source: source)
+            bytes: JSONValue.object(list).sortingKeys().serializedBytes(), source: source)
     }
 
     /// A plugin object from a side-directory file (`<confdir>/<name>/*.conf`).
@@ -89,6 +91,19 @@ public struct NetworkConfigList: Sendable {
         let object = try parseObject(bytes, source: source)
         try validatePlugin(object, where: source)
         return object
+    }
+
+    /// A boolean list flag; like libcni, the strings "true" / "false" (any case) are accepted too.
+    static func flag(_ object: JSONObject, _ key: String, source: String) throws(CNIError) -> Bool {
+        switch object[key] {
+        case nil, .null?: return false
+        case .bool(let b)?: return b
+        case .string(let text)? where text.lowercased() == "true": return true
+        case .string(let text)? where text.lowercased() == "false": return false
+        case let other?:
+            throw CNIError(
+                .decodingFailure, "invalid \"\(key)\" in \(source)", details: "expected a boolean, got \(other.serialized())")
+        }
     }
 
     static func parseObject(_ bytes: [UInt8], source: String) throws(CNIError) -> JSONObject {
