@@ -282,4 +282,33 @@ struct CnictlReferencePluginTests {
             #expect(missing.stderr.contains("\(f.network) (50-legacy.conf)"), "the error lists what was found: \(missing.stderr)")
         }
     }
+
+    @Test func environmentDefaultsAndExplicitConfFile() throws {
+        try Self.withFixture { f in
+            let c = try f.container()
+            let file = "\(f.root)/elsewhere.conflist"
+            try #"{"cniVersion":"1.0.0","name":"\#(f.network)","plugins":[{"type":"loopback"}]}"#
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            try FileManager.default.copyItem(atPath: file, toPath: "\(f.confDir)/10-lo.conflist")
+
+            // NETCONFPATH, CNI_PATH, CNI_IFNAME and CNI_ARGS stand in for the options.
+            let env = ["NETCONFPATH": f.confDir, "CNI_PATH": TestEnvironment.referenceDir, "CNI_IFNAME": "lo", "CNI_ARGS": "K=V"]
+            let add = try CnictlRun.run(["add", f.network, c.path, "--cache-dir", f.cacheDir], inNS: f.host.name, environment: env)
+            #expect(add.status == 0, "add: \(add.summary)")
+            let link = try #require(try c.link("lo"))
+            #expect((link["flags"] as? [String] ?? []).contains("UP"))
+            let id = try Self.defaultContainerID(c.path)
+            let cached = try Self.jsonObject(try String(contentsOfFile: f.cacheFile(id, ifname: "lo"), encoding: .utf8))
+            #expect((cached["cniArgs"] as? [[String]]) == [["K", "V"]])
+
+            // --conf loads that file (the conf dir is not searched) and must name the network.
+            let del = try CnictlRun.run(
+                ["del", f.network, c.path, "--conf", file, "--conf-dir", "/nonexistent", "--bin-dir", TestEnvironment.referenceDir,
+                 "--ifname", "lo", "--cache-dir", f.cacheDir], inNS: f.host.name)
+            #expect(del.status == 0, "del: \(del.summary)")
+            #expect(!FileManager.default.fileExists(atPath: f.cacheFile(id, ifname: "lo")))
+            let wrong = try CnictlRun.run(["del", "other-net", c.path, "--conf", file, "--cache-dir", f.cacheDir], inNS: f.host.name)
+            #expect(wrong.status == 1 && wrong.code == 7, "mismatched --conf: \(wrong.summary)")
+        }
+    }
 }
