@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "CLinux"),
         .target(name: "CNISpec"),
         .target(name: "NetNS", dependencies: ["CLinux"]),
-        .target(name: "Netlink", dependencies: ["CMnl"]),
+        .target(name: "Netlink", dependencies: ["CMnl", "CNISpec", "NetNS"]),
         .target(name: "HostLocalIPAM", dependencies: ["CNISpec"]),
         .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"]),
         .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"]),
@@ -75,6 +75,6 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink"]),
     ]
 )
