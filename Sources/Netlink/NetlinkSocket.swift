@@ -19,7 +19,7 @@ public final class NetlinkSocket {
     private static let receiveCapacity = 65536
 
     /// Opens a socket in the calling thread's network namespace.
-    public init() throws(NetlinkError) {
+    public init() throws {
         guard let socket = mnl_socket_open2(NETLINK_ROUTE, Int32(SOCK_CLOEXEC.rawValue)) else {
             throw NetlinkError(operation: "open netlink socket", errno: Glibc.errno)
         }
@@ -56,7 +56,7 @@ public final class NetlinkSocket {
     /// Sends `message` with `NLM_F_ACK` and waits for the acknowledgement. Messages the kernel
     /// sends before it (a `GET` reply) are returned.
     @discardableResult
-    func request(_ message: NetlinkMessage, _ operation: @autoclosure () -> String) throws(NetlinkError) -> [NetlinkReply] {
+    func request(_ message: NetlinkMessage, _ operation: @autoclosure () -> String) throws -> [NetlinkReply] {
         message.flags |= UInt16(nl: NLM_F_REQUEST | NLM_F_ACK)
         return try exchange(message, operation).replies
     }
@@ -68,7 +68,7 @@ public final class NetlinkSocket {
         return try DumpRetry.run(operation: operation()) { try exchange(message, operation) }
     }
 
-    private func exchange(_ message: NetlinkMessage, _ operation: () -> String) throws(NetlinkError) -> DumpRetry.Pass {
+    private func exchange(_ message: NetlinkMessage, _ operation: () -> String) throws -> DumpRetry.Pass {
         sequence &+= 1
         let seq = sequence
         guard let bytes = message.finish(sequence: seq) else {
