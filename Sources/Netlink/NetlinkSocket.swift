@@ -17,6 +17,9 @@ public final class NetlinkSocket {
     private var sequence: UInt32
     private let receiveBuffer: UnsafeMutableRawPointer
     private static let receiveCapacity = 65536
+    /// Test hook: called after each datagram of a reply is consumed, with its position in
+    /// the exchange (0 = first), so a test can change the kernel's tables in mid-dump.
+    var afterDatagram: ((Int) -> Void)?
 
     /// Opens a socket in the calling thread's network namespace.
     public init() throws {
@@ -78,6 +81,7 @@ public final class NetlinkSocket {
         if sent < 0 { throw NetlinkError(operation: operation() + " (send)", errno: Glibc.errno) }
 
         var collector = ReplyCollector(sequence: seq, portID: portID)
+        var datagrams = 0
         while !collector.finished {
             let count = mnl_socket_recvfrom(socket, receiveBuffer, Self.receiveCapacity)
             if count < 0 {
@@ -86,6 +90,8 @@ public final class NetlinkSocket {
                 throw NetlinkError(operation: operation() + " (receive)", errno: code)
             }
             collector.consume(Self.split(receiveBuffer, count: count))
+            afterDatagram?(datagrams)
+            datagrams += 1
         }
         if let failure = collector.failure {
             throw NetlinkError(operation: operation(), errno: failure.errno, kernelMessage: failure.kernelMessage)
@@ -113,7 +119,7 @@ public final class NetlinkSocket {
             replies.append(
                 NetlinkReply(
                     type: current.pointee.nlmsg_type, flags: current.pointee.nlmsg_flags,
-                    sequence: current.pointee.nlmsg_seq, payload: Array(payload)))
+                    sequence: current.pointee.nlmsg_seq, portID: current.pointee.nlmsg_pid, payload: Array(payload)))
             header = UnsafePointer(mnl_nlmsg_next(current, &remaining))
         }
         return replies

@@ -150,3 +150,17 @@ struct NetlinkWireTests {
         #expect(MACAddress("02:ab:00:00:00") == nil)
     }
 }
+
+extension NetlinkWireTests {
+    @Test func repliesAddressedToAnotherPortAreDropped() {
+        var collector = ReplyCollector(sequence: 5, portID: 77)
+        collector.consume([
+            NetlinkReply(type: UInt16(nl: NLMSG_DONE), flags: 0, sequence: 5, portID: 78, payload: [0, 0, 0, 0]),
+        ])
+        #expect(!collector.finished)
+        collector.consume([
+            NetlinkReply(type: UInt16(nl: NLMSG_DONE), flags: 0, sequence: 5, portID: 77, payload: [0, 0, 0, 0]),
+        ])
+        #expect(collector.finished && collector.failure == nil)
+    }
+}
