@@ -88,16 +88,3 @@ extension NetlinkSocket {
         return replies.first { $0.type == UInt16(nl: RTM_NEWLINK) }.flatMap(Link.init)
     }
 }
-
-/// An open descriptor of a namespace file, for `IFLA_NET_NS_FD`.
-struct NamespaceDescriptor {
-    let value: Int32
-
-    init(_ namespace: NetworkNamespace) throws {
-        let fd = Glibc.open(namespace.path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw NetlinkError(operation: "open network namespace \(namespace.path)", errno: Glibc.errno) }
-        value = fd
-    }
-
-    func close() { _ = Glibc.close(value) }
-}
