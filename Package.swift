@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "CLinux"),
         .target(name: "CNISpec"),
         .target(name: "NetNS", dependencies: ["CLinux"]),
-        .target(name: "Netlink", dependencies: ["CMnl"]),
+        .target(name: "Netlink", dependencies: ["CMnl", "CNISpec", "NetNS"]),
         .target(name: "LinkControl", dependencies: ["CLinux"]),
         .target(name: "HostLocalIPAM", dependencies: ["CNISpec"]),
         .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "LinkControl", "NetNS"]),
@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink"]),
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
     ]
 )
