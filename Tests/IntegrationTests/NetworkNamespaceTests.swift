@@ -23,7 +23,7 @@ struct NetworkNamespaceTests {
 
     @Test func errorsOfTheBodyAreRethrown() throws {
         struct Marker: Error {}
-        try TestNamespace.with { ns in
+        _ = try TestNamespace.with { ns in
             #expect(throws: Marker.self) { try NetworkNamespace(path: ns.path).run { throw Marker() } }
         }
     }

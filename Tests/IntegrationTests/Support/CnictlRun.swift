@@ -24,6 +24,6 @@ enum CnictlRun {
     /// host-local reservation files (addresses) of `network` under `dataDir`.
     static func reservations(_ dataDir: String, network: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(dataDir)/\(network)")) ?? []
-        return names.filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip") }.sorted()
+        return names.filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip") && !$0.hasPrefix(".") }.sorted()
     }
 }
