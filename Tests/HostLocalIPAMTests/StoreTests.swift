@@ -146,3 +146,38 @@ struct StoreTests {
         }
     }
 }
+
+@Suite("host-local crash leftovers")
+struct CrashLeftoverTests {
+    /// Killed after writing the index entry, before linking the reservation file; the
+    /// address then went to somebody else.
+    @Test func indexEntryWithoutReservation() throws {
+        try withManager(#"[[{"subnet":"10.0.0.0/24"}]]"#) { (m: AddressManager, dir: String) throws in
+            try FileManager.default.createDirectory(atPath: dir + "/.swift-cni", withIntermediateDirectories: true)
+            try Data("swift-cni attachment-index v1\n10.0.0.2\n".utf8).write(to: URL(fileURLWithPath: dir + "/.swift-cni/dead:eth0"))
+            #expect(try m.allocate(attachment("dead")).map(\.cidr) == ["10.0.0.2/24"], "not a duplicate: nothing verified")
+            try m.release(attachment("dead"))
+            try Data("swift-cni attachment-index v1\n10.0.0.3\n".utf8).write(to: URL(fileURLWithPath: dir + "/.swift-cni/dead:eth0"))
+            _ = try m.allocate(attachment("live"))  // takes 10.0.0.3
+            #expect(try m.release(attachment("dead")) == [], "never releases live's address")
+            #expect(content(dir + "/10.0.0.3") == Array("live\r\neth0".utf8))
+            try Data("swift-cni attachment-index v1\n10.0.0.9\n".utf8).write(to: URL(fileURLWithPath: dir + "/.swift-cni/dead:eth0"))
+            _ = try m.collectGarbage(valid: [attachment("live")])
+            #expect(files(dir + "/.swift-cni") == ["live:eth0"])
+            #expect(files(dir).filter { $0.first!.isNumber } == ["10.0.0.3"])
+        }
+    }
+
+    /// Killed after linking the reservation file, before `last_reserved_ip`: DEL finds it
+    /// through the index.
+    @Test func reservationWithoutLastReserved() throws {
+        try withManager(#"[[{"subnet":"10.0.0.0/24"}]]"#) { (m: AddressManager, dir: String) throws in
+            try FileManager.default.createDirectory(atPath: dir + "/.swift-cni", withIntermediateDirectories: true)
+            try Data("swift-cni attachment-index v1\n10.0.0.5\n".utf8).write(to: URL(fileURLWithPath: dir + "/.swift-cni/dead:eth0"))
+            try Data("dead\r\neth0".utf8).write(to: URL(fileURLWithPath: dir + "/10.0.0.5"))
+            #expect(throws: CNIError.self, "a retried ADD is a duplicate") { try m.allocate(attachment("dead")) }
+            #expect(try m.release(attachment("dead")) == [ip("10.0.0.5")])
+            #expect(files(dir).filter { $0.first!.isNumber } == [])
+        }
+    }
+}
