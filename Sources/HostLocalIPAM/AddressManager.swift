@@ -210,6 +210,11 @@ public struct AddressManager {
                     failures.append(error.description)
                 }
             }
+            do throws(StoreError) {
+                try store.removeIndexDirectoryIfEmpty()
+            } catch {
+                failures.append(error.description)
+            }
             if !failures.isEmpty {
                 throw CNIError(.ioFailure, "host-local GC could not release every stale reservation", details: failures.joined(separator: "; "))
             }

@@ -157,6 +157,15 @@ public final class DirectoryHandle {
         throw StoreError("unlink", pathOf(name), errno: e)
     }
 
+    /// Removes the subdirectory `name` if it is empty; false when it is not empty or absent.
+    @discardableResult
+    public func removeEmptySubdirectory(_ name: String) throws(StoreError) -> Bool {
+        if unlinkat(fd, name, AT_REMOVEDIR) == 0 { return true }
+        let e = errno
+        if e == ENOTEMPTY || e == EEXIST || e == ENOENT { return false }
+        throw StoreError("rmdir", pathOf(name), errno: e)
+    }
+
     /// Names and whether each is a directory (`.` and `..` excluded).
     public func entries() throws(StoreError) -> [(name: String, isDirectory: Bool)] {
         let copy = dup(fd)
