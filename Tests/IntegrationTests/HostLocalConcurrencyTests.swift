@@ -31,7 +31,6 @@ struct HostLocalConcurrencyTests {
     /// only `lock` and `last_reserved_ip.*`, and never a half-written reservation file.
     @Test(arguments: ["DEL", "GC"])
     func killedAddsAreReclaimed(_ cleanup: String) throws {
-        signal(SIGPIPE, SIG_IGN)
         try HostLocalDataDir.with { d in
             let config = d.config("1.1.0", ipam: #""ranges":[[{"subnet":"10.78.0.0/24"}],[{"subnet":"fd78::/64"}]]"#)
             var generator = SystemRandomNumberGenerator()
