@@ -52,8 +52,11 @@ public struct AddressManager {
                 }
                 return allocations
             } catch {
-                // Roll back the sets already allocated (and the index entry).
-                for allocation in allocations { _ = try? store.release(allocation.ip, ifOwnedBy: attachment) }
+                // Roll back the sets already allocated, and a reservation of the failing set
+                // made before a later step of it failed (the index lists it), then the entry.
+                var reserved = allocations.map(\.ip)
+                if case .addresses(let listed)? = try? store.indexEntry(attachment) { reserved += listed }
+                for ip in reserved { _ = try? store.release(ip, ifOwnedBy: attachment) }
                 try? store.removeIndex(attachment)
                 throw error
             }
@@ -206,6 +209,11 @@ public struct AddressManager {
                 } catch {
                     failures.append(error.description)
                 }
+            }
+            do throws(StoreError) {
+                try store.removeIndexDirectoryIfEmpty()
+            } catch {
+                failures.append(error.description)
             }
             if !failures.isEmpty {
                 throw CNIError(.ioFailure, "host-local GC could not release every stale reservation", details: failures.joined(separator: "; "))

@@ -157,6 +157,15 @@ public final class DirectoryHandle {
         throw StoreError("unlink", pathOf(name), errno: e)
     }
 
+    /// Removes the subdirectory `name` if it is empty; false when it is not empty or absent.
+    @discardableResult
+    public func removeEmptySubdirectory(_ name: String) throws(StoreError) -> Bool {
+        if unlinkat(fd, name, AT_REMOVEDIR) == 0 { return true }
+        let e = errno
+        if e == ENOTEMPTY || e == EEXIST || e == ENOENT { return false }
+        throw StoreError("rmdir", pathOf(name), errno: e)
+    }
+
     /// Names and whether each is a directory (`.` and `..` excluded).
     public func entries() throws(StoreError) -> [(name: String, isDirectory: Bool)] {
         let copy = dup(fd)
@@ -198,46 +207,4 @@ public final class DirectoryHandle {
             }
         }
     }
-}
-
-/// An exclusive `flock()` on a network's `lock` file, the same lock the reference takes
-/// (go-filemutex). Released by `unlock()` or when the handle goes away.
-public final class StoreLock {
-    private let fd: Int32
-    private var held = false
-
-    /// Opens (creating if needed) `lock` in `directory`.
-    public init(in directory: DirectoryHandle) throws(StoreError) {
-        let fd = openat(directory.fd, "lock", O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError("open", directory.pathOf("lock"), errno: errno) }
-        self.fd = fd
-        self.path = directory.pathOf("lock")
-    }
-
-    private let path: String
-
-    public func lock() throws(StoreError) {
-        while flock(fd, LOCK_EX) != 0 {
-            if errno != EINTR { throw StoreError("flock", path, errno: errno) }
-        }
-        held = true
-    }
-
-    public func unlock() {
-        if held { flock(fd, LOCK_UN) }
-        held = false
-    }
-
-    /// Runs `body` with the lock held.
-    public func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(StoreError) -> Result<T, E> {
-        try lock()
-        defer { unlock() }
-        do {
-            return .success(try body())
-        } catch {
-            return .failure(error)
-        }
-    }
-
-    deinit { close(fd) }
 }

@@ -109,6 +109,18 @@ public struct HostLocalConfig: Sendable {
         rangeSets = sets
     }
 
+    /// Only what DEL and GC need: the network directory (`ipam.dataDir` and the network
+    /// name). Ranges, routes and requested addresses are not read, so a configuration the
+    /// administrator broke after ADD (overlapping ranges, a bad `IP=`) cannot block the
+    /// release of its reservations. Wrong JSON types of `ipam`/`dataDir` are still code 6.
+    public static func storeLocation(netConf: NetConf) throws(CNIError) -> HostLocalConfig {
+        guard let ipam = netConf.ipam else {
+            throw CNIError(.invalidNetworkConfig, "IPAM config missing 'ipam' key")
+        }
+        let dir = try ipam.string("dataDir") ?? ""
+        return HostLocalConfig(name: netConf.name, dataDir: dir.isEmpty ? defaultDataDir : dir, rangeSets: [])
+    }
+
     private static func rangeSetArray(_ value: JSONValue, _ path: String) throws(CNIError) -> [JSONValue] {
         guard case .array(let items) = value else {
             throw CNIError(

@@ -132,9 +132,16 @@ public final class ReservationStore {
         try indexDir().write(AttachmentIndex.entryName(attachment), AttachmentIndex.encode(addresses))
     }
 
+    /// Removes the entry of `attachment`, and the index directory once it is empty, so a
+    /// network without attachments holds only `lock` and `last_reserved_ip.*`.
     public func removeIndex(_ attachment: CNIAttachment) throws(StoreError) {
         guard let dir = try existingIndexDir() else { return }
         try dir.remove(AttachmentIndex.entryName(attachment))
+        try removeIndexDirectoryIfEmpty()
+    }
+
+    public func removeIndexDirectoryIfEmpty() throws(StoreError) {
+        if try directory.removeEmptySubdirectory(AttachmentIndex.directoryName) { indexDirectory = nil }
     }
 
     /// Names in the index directory (entries and leftover temporaries).

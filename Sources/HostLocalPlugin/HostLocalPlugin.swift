@@ -19,13 +19,14 @@ public struct HostLocalPlugin: CNIPlugin {
             routes: config.routes, dns: dns)
     }
 
+    /// DEL needs only the store's location: it releases by attachment, whatever the ranges.
     public func del(_ request: CNIRequest) throws {
-        let config = try HostLocalConfig(netConf: request.config, cniArgs: request.args)
+        let config = try HostLocalConfig.storeLocation(netConf: request.config)
         try AddressManager(config: config).release(attachment(request))
     }
 
     public func check(_ request: CNIRequest) throws {
-        let config = try HostLocalConfig(netConf: request.config, cniArgs: request.args)
+        let config = try HostLocalConfig(netConf: request.config, cniArgs: CNIArgs())
         let expected = (try request.config.prevResult()?.ips ?? []).compactMap { ip -> IPAddress? in
             let text = ip.address.split(separator: "/").first.map(String.init) ?? ip.address
             return IPAddress(text)
@@ -33,8 +34,9 @@ public struct HostLocalPlugin: CNIPlugin {
         try AddressManager(config: config).check(attachment(request), expected: expected)
     }
 
+    /// GC releases by owner, whatever the ranges; it needs only the store's location.
     public func gc(_ request: CNIRequest) throws {
-        let config = try HostLocalConfig(netConf: request.config, cniArgs: request.args)
+        let config = try HostLocalConfig.storeLocation(netConf: request.config)
         guard let valid = try request.config.validAttachments() else {
             throw CNIError(
                 .invalidNetworkConfig, "GC request without cni.dev/valid-attachments",
@@ -44,7 +46,7 @@ public struct HostLocalPlugin: CNIPlugin {
     }
 
     public func status(_ request: CNIRequest) throws {
-        let config = try HostLocalConfig(netConf: request.config, cniArgs: request.args)
+        let config = try HostLocalConfig(netConf: request.config, cniArgs: CNIArgs())
         let manager: AddressManager
         do {
             manager = try AddressManager(config: config)

@@ -8,12 +8,13 @@ import Musl
 /// NETLINK_ROUTE in the network namespace of the calling thread.
 public enum InterfaceAddresses {
     /// The IPv4 and IPv6 addresses of `interface`, in the order the kernel reports them
-    /// (within a family, the order of `ip addr show`). Empty when the interface has none or
-    /// does not exist.
+    /// (within a family, the order of `ip addr show dev <interface>`). Empty when the interface
+    /// has none or does not exist.
     public static func list(_ interface: String) throws(LinkControlError) -> [InterfaceAddress] {
         var head: UnsafeMutablePointer<ifaddrs>?
         if getifaddrs(&head) != 0 {
-            throw LinkControlError(operation: "getifaddrs", interface: interface, errno: errno)
+            let e = errno
+            throw LinkControlError(operation: "getifaddrs", interface: interface, errno: e)
         }
         defer { freeifaddrs(head) }
         var addresses: [InterfaceAddress] = []

@@ -29,30 +29,36 @@ public final class InterfaceControl {
     /// Opens the control socket (an `AF_INET` datagram socket, never bound or connected).
     public init() throws(LinkControlError) {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw LinkControlError(operation: "socket(AF_INET, SOCK_DGRAM)", interface: "", errno: errno) }
+        if fd < 0 {
+            let e = errno
+            throw LinkControlError(operation: "socket(AF_INET, SOCK_DGRAM)", interface: "", errno: e)
+        }
         socket = fd
     }
 
     deinit { close(socket) }
 
-    /// The current flags of `interface`.
+    /// The current flags of `interface` (`SIOCGIFFLAGS`).
     public func flags(of interface: String) throws(LinkControlError) -> InterfaceFlags {
         var raw: UInt32 = 0
         if cni_if_get_flags(socket, interface, &raw) != 0 {
-            throw LinkControlError(operation: "ioctl(SIOCGIFFLAGS)", interface: interface, errno: errno)
+            let e = errno
+            throw LinkControlError(operation: "ioctl(SIOCGIFFLAGS)", interface: interface, errno: e)
         }
         return InterfaceFlags(rawValue: raw)
     }
 
-    /// Replaces the flags of `interface` (only the writable ones take effect).
+    /// Replaces the flags of `interface`; only the writable ones (such as `IFF_UP`) take
+    /// effect (`SIOCSIFFLAGS`).
     public func setFlags(_ flags: InterfaceFlags, of interface: String) throws(LinkControlError) {
         if cni_if_set_flags(socket, interface, flags.rawValue) != 0 {
-            throw LinkControlError(operation: "ioctl(SIOCSIFFLAGS)", interface: interface, errno: errno)
+            let e = errno
+            throw LinkControlError(operation: "ioctl(SIOCSIFFLAGS)", interface: interface, errno: e)
         }
     }
 
-    /// Brings `interface` administratively up or down. Writes only when the state differs;
-    /// returns the flags the interface had before.
+    /// Brings `interface` administratively up or down, like `ip link set dev <interface> up|down`.
+    /// Writes only when the state differs; returns the flags the interface had before.
     @discardableResult
     public func setUp(_ up: Bool, _ interface: String) throws(LinkControlError) -> InterfaceFlags {
         let before = try flags(of: interface)

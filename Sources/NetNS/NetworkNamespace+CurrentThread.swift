@@ -18,11 +18,13 @@ extension NetworkNamespace {
         defer { close(target) }
         let original = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
         if original < 0 {
-            throw NetNSError(kind: .systemCall, operation: "open", path: "/proc/thread-self/ns/net", errno: errno)
+            let e = errno
+            throw NetNSError(kind: .systemCall, operation: "open", path: "/proc/thread-self/ns/net", errno: e)
         }
         defer { close(original) }
         if cni_setns_net(target) != 0 {
-            throw NetNSError(kind: .systemCall, operation: "setns", path: path, errno: errno)
+            let e = errno
+            throw NetNSError(kind: .systemCall, operation: "setns", path: path, errno: e)
         }
         defer {
             if cni_setns_net(original) != 0 {

@@ -99,6 +99,15 @@ struct ConfigTests {
         }
     }
 
+    @Test func storeLocationIgnoresRanges() throws {
+        let conf = try netConf(#"{"cniVersion":"1.0.0","name":"net","ipam":{"type":"host-local","dataDir":"/run/d","ranges":[[{"subnet":"bad"}]]}}"#)
+        let c = try HostLocalConfig.storeLocation(netConf: conf)
+        #expect(c.networkDirectory == "/run/d/net")
+        #expect(c.rangeSets.isEmpty)
+        let wrong = try netConf(#"{"cniVersion":"1.0.0","name":"net","ipam":{"type":"host-local","dataDir":1}}"#)
+        #expect(throws: CNIError.self) { try HostLocalConfig.storeLocation(netConf: wrong) }
+    }
+
     @Test func twoSetsPerFamilyAllowedFrom030() throws {
         let c = try hostLocalConfig(
             #"{"type":"host-local","ranges":[[{"subnet":"10.0.0.0/24"}],[{"subnet":"10.1.0.0/24"}]]}"#, version: "0.3.0")

@@ -125,7 +125,7 @@ struct StoreTests {
             #expect(files(dir + "/.swift-cni") == ["keep:eth0", "keep:net1"])
             // An empty list releases everything but never lock / last_reserved_ip.
             _ = try m.collectGarbage(valid: [])
-            #expect(files(dir) == [".swift-cni", "README", "last_reserved_ip.0", "lock"])
+            #expect(files(dir) == ["README", "last_reserved_ip.0", "lock"], "the empty index directory goes too")
             #expect(files(dir + "/.swift-cni") == [])
         }
     }
@@ -145,4 +145,43 @@ struct StoreTests {
             try m.status()
         }
     }
+}
+
+@Suite("host-local crash leftovers")
+struct CrashLeftoverTests {
+    /// Killed after writing the index entry, before linking the reservation file; the
+    /// address then went to somebody else.
+    @Test func indexEntryWithoutReservation() throws {
+        try withManager(#"[[{"subnet":"10.0.0.0/24"}]]"#) { (m: AddressManager, dir: String) throws in
+            try writeIndexEntry(dir, "dead:eth0", "swift-cni attachment-index v1\n10.0.0.2\n")
+            #expect(try m.allocate(attachment("dead")).map(\.cidr) == ["10.0.0.2/24"], "not a duplicate: nothing verified")
+            try m.release(attachment("dead"))
+            try writeIndexEntry(dir, "dead:eth0", "swift-cni attachment-index v1\n10.0.0.3\n")
+            _ = try m.allocate(attachment("live"))  // takes 10.0.0.3
+            #expect(try m.release(attachment("dead")) == [], "never releases live's address")
+            #expect(content(dir + "/10.0.0.3") == Array("live\r\neth0".utf8))
+            try writeIndexEntry(dir, "dead:eth0", "swift-cni attachment-index v1\n10.0.0.9\n")
+            _ = try m.collectGarbage(valid: [attachment("live")])
+            #expect(files(dir + "/.swift-cni") == ["live:eth0"])
+            #expect(files(dir).filter { $0.first!.isNumber } == ["10.0.0.3"])
+        }
+    }
+
+    /// Killed after linking the reservation file, before `last_reserved_ip`: DEL finds it
+    /// through the index.
+    @Test func reservationWithoutLastReserved() throws {
+        try withManager(#"[[{"subnet":"10.0.0.0/24"}]]"#) { (m: AddressManager, dir: String) throws in
+            try writeIndexEntry(dir, "dead:eth0", "swift-cni attachment-index v1\n10.0.0.5\n")
+            try Data("dead\r\neth0".utf8).write(to: URL(fileURLWithPath: dir + "/10.0.0.5"))
+            #expect(throws: CNIError.self, "a retried ADD is a duplicate") { try m.allocate(attachment("dead")) }
+            #expect(try m.release(attachment("dead")) == [ip("10.0.0.5")])
+            #expect(files(dir).filter { $0.first!.isNumber } == [])
+        }
+    }
+}
+
+/// Writes an index entry as a crashed process would have left it.
+func writeIndexEntry(_ dir: String, _ name: String, _ text: String) throws {
+    try FileManager.default.createDirectory(atPath: dir + "/.swift-cni", withIntermediateDirectories: true)
+    try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/.swift-cni/" + name))
 }

@@ -68,6 +68,25 @@ struct HostLocalBadInputTests {
         }
     }
 
+    /// A configuration broken after ADD (or a bad `IP=`) does not block DEL or GC: they
+    /// need only the data dir and network name.
+    @Test func delAndGCSurviveABrokenConfig() throws {
+        try HostLocalDataDir.with { (d: HostLocalDataDir) throws in
+            #expect(try PluginExec.hostLocal("ADD", config: d.config("1.1.0"), containerID: "a").run().status == 0)
+            #expect(try PluginExec.hostLocal("ADD", config: d.config("1.1.0"), containerID: "b").run().status == 0)
+            let broken = #""ranges":[[{"subnet":"10.77.0.0/24"}],[{"subnet":"10.77.0.0/25"}]]"#
+            let del = try PluginExec.hostLocal("DEL", config: d.config("1.1.0", ipam: broken), containerID: "a", args: "IP=garbage").run()
+            #expect(del.status == 0, "\(del.summary)")
+            #expect(d.reservations == ["10.77.0.3"])
+            let gc = try PluginExec.hostLocal("GC", config: d.config("1.1.0", ipam: broken, extra: #","cni.dev/valid-attachments":[]"#)).run()
+            #expect(gc.status == 0, "\(gc.summary)")
+            #expect(d.leftovers == [], "\(d.files)")
+            // ADD, CHECK and STATUS still validate.
+            #expect(try PluginExec.hostLocal("ADD", config: d.config("1.1.0", ipam: broken), containerID: "c").run().code == 7)
+            #expect(try PluginExec.hostLocal("STATUS", config: d.config("1.1.0", ipam: broken)).run().code == 7)
+        }
+    }
+
     @Test func badEnvironment() throws {
         try HostLocalDataDir.with { (d: HostLocalDataDir) throws in
             let config = d.config("1.0.0")

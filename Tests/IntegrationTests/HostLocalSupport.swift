@@ -30,16 +30,9 @@ final class HostLocalDataDir: @unchecked Sendable {
         files.filter { $0.first.map { $0.isHexDigit } ?? false && ($0.contains(".") || $0.contains(":")) && !$0.hasPrefix("last_") }
     }
 
-    /// Files that are neither `lock`, `last_reserved_ip.*` nor our (empty) index directory.
+    /// Files other than `lock` and `last_reserved_ip.*` (our index directory included).
     var leftovers: [String] {
-        files.filter { name in
-            if name == "lock" || name.hasPrefix("last_reserved_ip.") { return false }
-            if name == ".swift-cni" {
-                let inner = (try? FileManager.default.contentsOfDirectory(atPath: "\(networkPath)/.swift-cni")) ?? []
-                return !inner.isEmpty
-            }
-            return true
-        }
+        files.filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip.") }
     }
 
     func content(_ name: String) -> String? {

@@ -35,6 +35,31 @@ struct LoopbackBehaviourTests {
         }
     }
 
+    /// With IPv6 disabled in the namespace lo has only 127.0.0.1/8: the result lists only it,
+    /// as the reference's does.
+    @Test(arguments: ["0.2.0", "0.4.0", "1.0.0"])
+    func withoutIPv6TheResultHasOnlyIPv4(_ version: String) throws {
+        try TestNamespace.with(2) { namespaces in
+            for ns in namespaces {
+                try ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"])
+                try ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.lo.disable_ipv6=1"])
+            }
+            let (a, b) = (namespaces[0], namespaces[1])
+            let ours = try PluginExec.ours("loopback", "ADD", config: Self.config(version, nil), netns: a.path).run()
+            let theirs = try PluginExec.reference("loopback", "ADD", config: Self.config(version, nil), netns: b.path).run()
+            #expect(ours.status == 0 && theirs.status == 0, "ours: \(ours.summary) reference: \(theirs.summary)")
+            let expected = LoopbackConformanceTests.specFormat(theirs.json ?? [:], version: version)
+            #expect(LoopbackConformanceTests.normalise(ours.json, a.path)
+                    == LoopbackConformanceTests.normalise(expected, b.path), "[\(version)]")
+            #expect(try a.addresses("lo") == ["127.0.0.1/8"])
+            if version < "0.3.0" {
+                #expect(ours.json?["ip6"] == nil && ours.json?["ip4"] != nil, "\(ours.summary)")
+            } else {
+                #expect((ours.json?["ips"] as? [[String: Any]])?.count == 1, "\(ours.summary)")
+            }
+        }
+    }
+
     @Test func ifnameIsIgnored() throws {
         try TestNamespace.with { ns in
             let out = try PluginExec.ours("loopback", "ADD", config: Self.config("1.0.0", nil), netns: ns.path,
