@@ -2,7 +2,7 @@
 # Benchmarks (not tests): our plugins against Debian's Go reference plugins, measured in
 # the same run, interleaved, printing medians and our/reference ratios.
 #
-#   scripts/bench.sh [--runs N] [--only SECTION[,SECTION]] [--json FILE]
+#   scripts/bench.sh [--runs N] [--only SECTION[,SECTION]]
 #
 # Needs root (namespaces) and `scripts/setup.sh` (release build + reference plugins).
 set -euo pipefail

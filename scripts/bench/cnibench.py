@@ -83,8 +83,8 @@ def bench_loopback(args):
                 res[f"{who}-add"].append(exec_plugin(binary, "ADD", conf, netns=ns.path)[0])
                 res[f"{who}-del"].append(exec_plugin(binary, "DEL", conf, netns=ns.path)[0])
         med = {k: statistics.median(v) for k, v in res.items()}
-        row("ADD median", med["ours-add"], med["ref-add"], target=0.5)
-        row("DEL median", med["ours-del"], med["ref-del"], target=0.5)
+        row("loopback ADD median", med["ours-add"], med["ref-add"], target=0.5)
+        row("loopback DEL median", med["ours-del"], med["ref-del"], target=0.5)
     finally:
         ours_ns.remove()
         ref_ns.remove()
@@ -111,8 +111,8 @@ def bench_host_local(args):
         for i in range(args.runs):
             for who in ("ours", "ref"):
                 dele[who].append(exec_plugin(bins[who], "DEL", confs[who], container_id=f"c{i}")[0])
-        row("ADD median (empty range)", statistics.median(add["ours"]), statistics.median(add["ref"]), target=0.5)
-        row("DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]), target=0.5)
+        row("host-local ADD median (empty range)", statistics.median(add["ours"]), statistics.median(add["ref"]), target=0.5)
+        row("host-local DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]), target=0.5)
 
         # ADD with 1000 existing reservations vs none, each binary against its own store.
         print("\nhost-local ADD with 1000 existing reservations vs none")
