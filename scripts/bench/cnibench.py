@@ -8,6 +8,7 @@ alike. The Python exec overhead is included on both sides and printed as a basel
 """
 import argparse
 import concurrent.futures
+import ctypes
 import json
 import os
 import shutil
@@ -35,18 +36,57 @@ class Netns:
         self.name = f"swcni-bench-{RUN_ID}-{label}"
         sh("ip", "netns", "add", self.name)
         self.path = f"/run/netns/{self.name}"
+        self._fd = None
+
+    @property
+    def fd(self):
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        return self._fd
+
+    def run(self, *args, **kw):
+        return subprocess.run(["ip", "netns", "exec", self.name, *args], **kw)
 
     def remove(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
         subprocess.run(["ip", "netns", "del", self.name], stderr=subprocess.DEVNULL)
 
 
-def exec_plugin(binary, command, config, container_id="bench", netns="/dev/null", ifname="eth0", path=None, check=True):
+def make_netns_batch(names):
+    """Creates many namespaces with one `ip -batch` (pods for the parallel benchmarks)."""
+    subprocess.run(["ip", "-batch", "-"], input="".join(f"netns add {n}\n" for n in names).encode(), check=True)
+
+
+def delete_netns_batch(names):
+    subprocess.run(["ip", "-force", "-batch", "-"], input="".join(f"netns del {n}\n" for n in names).encode(),
+                   stderr=subprocess.DEVNULL)
+
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+
+
+def in_netns(fd):
+    """A preexec_fn that moves the child into the network namespace open at fd (the plugin
+    then runs there as it would on a node, without an extra `ip netns exec` process)."""
+    def enter():
+        if LIBC.setns(fd, CLONE_NEWNET) != 0:
+            os._exit(127)
+    return enter
+
+
+def exec_plugin(binary, command, config, container_id="bench", netns="/dev/null", ifname="eth0", path=None, check=True, node=None):
     env = {
         "CNI_COMMAND": command, "CNI_CONTAINERID": container_id, "CNI_NETNS": netns,
         "CNI_IFNAME": ifname, "CNI_PATH": path or os.path.dirname(binary), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
     }
+    extra = {}
+    if node is not None:
+        extra = {"preexec_fn": in_netns(node.fd), "pass_fds": (node.fd,)}
     start = time.perf_counter()
-    proc = subprocess.run([binary], input=config, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.run([binary], input=config, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, **extra)
     elapsed = time.perf_counter() - start
     if check and proc.returncode != 0:
         raise RuntimeError(f"{binary} {command} failed ({proc.returncode}): {proc.stdout!r} {proc.stderr!r}")
@@ -165,7 +205,120 @@ def bench_host_local(args):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-SECTIONS = {"loopback": bench_loopback, "host-local": bench_host_local}
+def bridge_conf(bridge, data_dir, subnet, name="bench-br"):
+    return json.dumps({
+        "cniVersion": "1.0.0", "name": name, "type": "bridge", "bridge": bridge, "isGateway": True,
+        "ipam": {"type": "host-local", "dataDir": data_dir, "ranges": [[{"subnet": subnet}]]},
+    }).encode()
+
+
+def iperf3(server_ns, client_ns, address, seconds):
+    """TCP throughput (bits/s) from client_ns to an iperf3 server in server_ns."""
+    server = subprocess.Popen(["ip", "netns", "exec", server_ns.name, "iperf3", "-s", "-1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            probe = client_ns.run("iperf3", "-c", address, "-t", str(seconds), "-J", capture_output=True)
+            if probe.returncode == 0:
+                return json.loads(probe.stdout)["end"]["sum_received"]["bits_per_second"]
+            time.sleep(0.1)
+        raise RuntimeError(f"iperf3 to {address} failed: {probe.stdout[-300:]!r}")
+    finally:
+        server.kill()
+        server.wait()
+
+
+def bench_bridge(args):
+    print("\nbridge + host-local (cniVersion 1.0.0, a node namespace per side, plugins exec'd inside it)")
+    tmp = tempfile.mkdtemp(prefix=f"swcni-bench-{RUN_ID}-")
+    sides = {
+        "ours": {"bin": args.ours_bin("bridge"), "path": args.ours, "subnet": "10.66.0.0/16"},
+        "ref": {"bin": args.ref_bin("bridge"), "path": args.reference, "subnet": "10.67.0.0/16"},
+    }
+    nodes = {who: Netns(f"br-node-{who}") for who in sides}
+    pods = []
+    try:
+        for who, side in sides.items():
+            side["conf"] = bridge_conf(f"swbr{who}", f"{tmp}/{who}", side["subnet"])
+            side["pod"] = Netns(f"br-pod-{who}")
+            pods.append(side["pod"])
+        add = {w: [] for w in sides}
+        dele = {w: [] for w in sides}
+        for i in range(args.runs):
+            for who, side in sides.items():
+                t, _ = exec_plugin(side["bin"], "ADD", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
+                                   path=side["path"], node=nodes[who])
+                add[who].append(t)
+            for who, side in sides.items():
+                t, _ = exec_plugin(side["bin"], "DEL", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
+                                   path=side["path"], node=nodes[who])
+                dele[who].append(t)
+        row("bridge+host-local ADD median", statistics.median(add["ours"]), statistics.median(add["ref"]), target=0.4)
+        row("bridge+host-local DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]), target=0.3)
+
+        # 64-way parallel ADD of N pods, each in its own namespace.
+        count = args.bridge_pods
+        print(f"\nbridge + host-local 64-way parallel ADD of {count} pods")
+        rates = {}
+        for who, side in sides.items():
+            names = [f"swcni-bench-{RUN_ID}-{who}-p{i}" for i in range(count)]
+            make_netns_batch(names)
+            try:
+                conf = bridge_conf(f"swbp{who}", f"{tmp}/{who}-par", side["subnet"], name="bench-par")
+                start = time.perf_counter()
+                with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+                    procs = list(pool.map(
+                        lambda n: exec_plugin(side["bin"], "ADD", conf, container_id=n[-12:].replace("-", "x"),
+                                              netns=f"/run/netns/{n}", path=side["path"], node=nodes[who])[1],
+                        names))
+                elapsed = time.perf_counter() - start
+                addresses = [json.loads(p.stdout)["ips"][0]["address"] for p in procs]
+                dupes = len(addresses) - len(set(addresses))
+                rates[who] = count / elapsed
+                print(f"  {('ours' if who == 'ours' else 'reference'):<10} {rates[who]:8.1f} ADD/s   ({elapsed:.2f} s, duplicate addresses: {dupes})")
+                if dupes:
+                    TARGETS.append((f"bridge {who} parallel ADD duplicate addresses", dupes, 0, False))
+                with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+                    list(pool.map(
+                        lambda n: exec_plugin(side["bin"], "DEL", conf, container_id=n[-12:].replace("-", "x"),
+                                              netns=f"/run/netns/{n}", path=side["path"], node=nodes[who]),
+                        names))
+            finally:
+                delete_netns_batch(names)
+        ratio = rates["ours"] / rates["ref"]
+        ok = ratio >= 2.0
+        TARGETS.append(("bridge 64-way parallel ADD throughput ours/reference", ratio, ">= 2.0", ok))
+        print(f"  throughput ratio ours/reference: {ratio:.2f}x  target >= 2.00x: {'PASS' if ok else 'MISS'}")
+
+        # Same-node pod-to-pod TCP throughput through each side's bridge.
+        print(f"\nsame-node pod-to-pod iperf3 TCP throughput ({args.iperf_seconds} s per run, 3 runs per side, alternating)")
+        pairs = {}
+        for who, side in sides.items():
+            a, b = Netns(f"ip-{who}-a"), Netns(f"ip-{who}-b")
+            pods.extend([a, b])
+            conf = bridge_conf(f"swbi{who}", f"{tmp}/{who}-iperf", side["subnet"], name="bench-iperf")
+            res_a = exec_plugin(side["bin"], "ADD", conf, container_id="ipa", netns=a.path, path=side["path"], node=nodes[who])[1]
+            exec_plugin(side["bin"], "ADD", conf, container_id="ipb", netns=b.path, path=side["path"], node=nodes[who])
+            pairs[who] = (a, b, json.loads(res_a.stdout)["ips"][0]["address"].split("/")[0])
+        results = {w: [] for w in sides}
+        for _ in range(3):
+            for who in sides:
+                a, b, address = pairs[who]
+                results[who].append(iperf3(a, b, address, args.iperf_seconds))
+        med = {w: statistics.median(v) for w, v in results.items()}
+        ratio = med["ours"] / med["ref"]
+        ok = ratio >= 0.95
+        TARGETS.append(("same-node pod-to-pod TCP throughput ours/reference", ratio, ">= 0.95", ok))
+        print(f"  ours {med['ours'] / 1e9:7.2f} Gbit/s   reference {med['ref'] / 1e9:7.2f} Gbit/s   ratio {ratio:5.2f}x  target >= 0.95x: {'PASS' if ok else 'MISS'}")
+    finally:
+        for p in pods:
+            p.remove()
+        for n in nodes.values():
+            n.remove()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+SECTIONS = {"loopback": bench_loopback, "host-local": bench_host_local, "bridge": bench_bridge}
 
 
 def main():
@@ -174,6 +327,8 @@ def main():
     parser.add_argument("--reference", required=True, help="directory of the Go reference plugins")
     parser.add_argument("--runs", type=int, default=200, help="execs per latency figure (default 200)")
     parser.add_argument("--parallel-adds", type=int, default=512)
+    parser.add_argument("--bridge-pods", type=int, default=500, help="pods in the parallel bridge ADD (default 500)")
+    parser.add_argument("--iperf-seconds", type=int, default=5)
     parser.add_argument("--only", default="", help="comma-separated sections: " + ",".join(SECTIONS))
     args = parser.parse_args()
     args.ours_bin = lambda name: os.path.join(args.ours, name)
@@ -188,7 +343,8 @@ def main():
     if TARGETS:
         print("\nsummary")
         for label, value, target, ok in TARGETS:
-            print(f"  {'PASS' if ok else 'MISS'}  {label}: {value:.2f} (target {target})")
+            target_text = target if isinstance(target, str) else f"<= {target}"
+            print(f"  {'PASS' if ok else 'MISS'}  {label}: {value:.2f} (target {target_text})")
 
 
 if __name__ == "__main__":
