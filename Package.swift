@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "CNISpec"),
         .target(name: "NetNS", dependencies: ["CLinux"]),
         .target(name: "Netlink", dependencies: ["CMnl", "CNISpec", "NetNS"]),
-        .target(name: "LinkControl", dependencies: ["CLinux"]),
+        .target(name: "LinkControl", dependencies: ["CLinux", "CNISpec"]),
         .target(name: "HostLocalIPAM", dependencies: ["CNISpec"]),
         .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "LinkControl", "NetNS"]),
         .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"]),

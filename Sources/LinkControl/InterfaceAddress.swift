@@ -1,3 +1,5 @@
+import CNISpec
+
 /// An IP address assigned to an interface, with its prefix length.
 public struct InterfaceAddress: Sendable, Hashable, CustomStringConvertible {
     public enum Family: Sendable, Hashable {
@@ -60,7 +62,7 @@ public struct InterfaceAddress: Sendable, Hashable, CustomStringConvertible {
         case .ipv4:
             return bytes.map { String($0) }.joined(separator: ".")
         case .ipv6:
-            return Self.ipv6Text(bytes)
+            return IPv6Text.format(bytes: bytes)
         }
     }
 
@@ -68,31 +70,4 @@ public struct InterfaceAddress: Sendable, Hashable, CustomStringConvertible {
     public var cidr: String { "\(addressText)/\(prefixLength)" }
 
     public var description: String { cidr }
-
-    private static func ipv6Text(_ bytes: [UInt8]) -> String {
-        let groups = (0..<8).map { UInt16(bytes[2 * $0]) << 8 | UInt16(bytes[2 * $0 + 1]) }
-        // The longest run of zero groups (length >= 2), first one on a tie.
-        var bestStart = -1
-        var bestLength = 0
-        var index = 0
-        while index < 8 {
-            if groups[index] == 0 {
-                var end = index
-                while end < 8 && groups[end] == 0 { end += 1 }
-                if end - index > bestLength {
-                    bestStart = index
-                    bestLength = end - index
-                }
-                index = end
-            } else {
-                index += 1
-            }
-        }
-        if bestLength < 2 { bestStart = -1 }
-        func hex(_ range: Range<Int>) -> String {
-            groups[range].map { String($0, radix: 16) }.joined(separator: ":")
-        }
-        guard bestStart >= 0 else { return hex(0..<8) }
-        return hex(0..<bestStart) + "::" + hex((bestStart + bestLength)..<8)
-    }
 }
