@@ -57,6 +57,7 @@ let package = Package(
         .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"]),
         .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"]),
         .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
+        .target(name: "NFTables", dependencies: ["CNftables", "CNISpec"]),
 
         // MARK: Executables (product name = CNI type)
         .executableTarget(
@@ -75,6 +76,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "NFTables"]),
+        .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
     ]
 )
