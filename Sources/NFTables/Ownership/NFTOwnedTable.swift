@@ -57,12 +57,9 @@ public struct NFTOwnedTable: Sendable {
         _ context: NFTablesContext, attachment: NFTAttachment,
         networkRules: [NFTChainRules] = [], attachmentRules: [NFTChainRules] = []
     ) throws(NFTablesError) -> Bool {
-        try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Bool in
-            let listing = try context.listTable(table)
-            let transaction = try planEnsure(
+        try listPlanApply(context, operation: "ensure rules of \(attachment) in table \(table)") { listing throws(NFTablesError) in
+            try planEnsure(
                 listing: listing, attachment: attachment, networkRules: networkRules, attachmentRules: attachmentRules)
-            try transaction.apply(context, operation: "ensure rules of \(attachment) in table \(table)")
-            return !transaction.isEmpty
         }
     }
 
@@ -91,11 +88,30 @@ public struct NFTOwnedTable: Sendable {
     private func removeTagged(
         _ context: NFTablesContext, operation: String, _ matches: @escaping (RuleTag) -> Bool
     ) throws(NFTablesError) -> Bool {
+        try listPlanApply(context, operation: operation) { listing throws(NFTablesError) in
+            planRemoval(listing: listing, removing: matches)
+        }
+    }
+
+    /// Under the lock: list the table, plan, apply. When the transaction fails because an
+    /// object vanished (ENOENT: a writer that does not take our lock changed the table between
+    /// list and apply), lists and plans once more. Returns true when it wrote anything.
+    private func listPlanApply(
+        _ context: NFTablesContext, operation: String,
+        _ plan: (NFTTableListing?) throws(NFTablesError) -> NFTablesTransaction
+    ) throws(NFTablesError) -> Bool {
         try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Bool in
-            let listing = try context.listTable(table)
-            let transaction = planRemoval(listing: listing, removing: matches)
-            try transaction.apply(context, operation: operation)
-            return !transaction.isEmpty
+            var attempt = 0
+            while true {
+                attempt += 1
+                let transaction = try plan(try context.listTable(table))
+                do throws(NFTablesError) {
+                    try transaction.apply(context, operation: operation)
+                    return !transaction.isEmpty
+                } catch where error.isNotFound && attempt < 2 {
+                    continue
+                }
+            }
         }
     }
 
