@@ -6,12 +6,12 @@ import Testing
 /// The nftables layer against the kernel, inside namespaces created by each test.
 @Suite("nftables layer", .enabled(if: TestEnvironment.canRunNetNSTests), .serialized)
 struct NFTablesLayerTests {
-    /// Runs `body` with a fresh context inside `ns` (libnftables' socket belongs to the
-    /// namespace of the thread that uses it).
-    static func inside<T>(_ ns: TestNamespace, _ body: (NFTablesContext) throws -> T) throws -> T {
+    /// Runs `body` with a fresh session inside `ns` (its sockets belong to the namespace of
+    /// the thread that creates them).
+    static func inside<T>(_ ns: TestNamespace, _ body: (NFTablesSession) throws -> T) throws -> T {
         try NetworkNamespace(path: ns.path).run {
-            let context = try NFTablesContext()
-            return try body(context)
+            let session = try NFTablesSession()
+            return try body(session)
         }
     }
 
@@ -50,7 +50,7 @@ struct NFTablesLayerTests {
             tx.add(NFTRule(chain: forward, statements: [.ctState([.established, .related]), .accept], comment: "ct"))
             tx.add(NFTRule(chain: forward, statements: [.vmap(key: .payload(protocol: "ip", field: "daddr"), map: .named("dispatch"))]))
             tx.add(NFTRule(chain: forward, statements: [.saddr(inSet: "pods4", family: .ipv4), .oifname("eth9"), .goto("pod-a")]))
-            try Self.inside(ns) { try tx.apply($0) }
+            try Self.inside(ns) { try tx.apply(try $0.context()) }
 
             let state = try NFTRulesetReader(namespace: ns.name)
             #expect(state.tables == ["inet swcni_t"])
@@ -59,11 +59,19 @@ struct NFTablesLayerTests {
             #expect(rules.contains { $0.comment == "ct" && $0.exprText.contains("established") })
             #expect(rules.contains { $0.exprText.contains(#""data":"@dispatch""#) })
             #expect(rules.contains { $0.exprText.contains(#""group":7"#) })
-            let listing = try Self.inside(ns) { try $0.listTable(table) }
+            let listing = try Self.inside(ns) { try $0.context().listTable(table) }
             #expect(listing?.set(named: "pods4")?.elements.count == 2)
             #expect(listing?.set(named: "dispatch")?.isMap == true)
             #expect(listing?.rules(in: "forward").count == 3)
-            #expect(try Self.inside(ns) { try $0.listTable(NFTTable(.inet, "swcni_absent")) } == nil)
+            #expect(try Self.inside(ns) { try $0.context().listTable(NFTTable(.inet, "swcni_absent")) } == nil)
+            // The netlink dump sees the same chains and rules as libnftables' listing.
+            let dumped = try Self.inside(ns) { try $0.snapshot(table) }
+            #expect(dumped?.chains.map(\.name).sorted() == listing?.chains.map(\.name).sorted())
+            #expect(dumped?.chains.filter { $0.hook != nil }.map(\.name) == ["forward"])
+            #expect(dumped?.rules.map(\.handle) == listing?.rules.map(\.handle))
+            #expect(dumped?.rules.map(\.comment) == listing?.rules.map(\.comment))
+            #expect(dumped?.rules.contains { $0.comment == "ct" } == true)
+            #expect(try Self.inside(ns) { try $0.snapshot(NFTTable(.inet, "swcni_absent")) } == nil)
         }
     }
 
@@ -76,7 +84,7 @@ struct NFTablesLayerTests {
             // A rule in a chain that does not exist: the kernel refuses the batch.
             tx.add(NFTRule(chain: NFTChain(table: table, name: "missing"), statements: [.accept]))
             do {
-                try Self.inside(ns) { try tx.apply($0) }
+                try Self.inside(ns) { try tx.apply(try $0.context()) }
                 Issue.record("the transaction should have failed")
             } catch let error as NFTablesError {
                 #expect(error.kind == .commandFailed)
@@ -91,7 +99,7 @@ struct NFTablesLayerTests {
             bad.add(table)
             bad.add(NFTRule(chain: NFTChain(table: table, name: "c"), statements: [.match(left: .meta("bogus"), op: .equal, right: .string("x"))]))
             do {
-                try Self.inside(ns) { try bad.apply($0) }
+                try Self.inside(ns) { try bad.apply(try $0.context()) }
                 Issue.record("the transaction should have failed")
             } catch let error as NFTablesError {
                 #expect(error.reason.contains("bogus"), "\(error)")

@@ -15,8 +15,8 @@ struct NFTablesTrafficTests {
         try BridgeTopology.with { try body($0, firewall) }
     }
 
-    static func inRouter<T>(_ topology: BridgeTopology, _ body: (NFTablesContext) throws -> T) throws -> T {
-        try NetworkNamespace(path: topology.router.path).run { try body(try NFTablesContext()) }
+    static func inRouter<T>(_ topology: BridgeTopology, _ body: (NFTablesSession) throws -> T) throws -> T {
+        try NetworkNamespace(path: topology.router.path).run { try body(try NFTablesSession()) }
     }
 
     @Test func masqueradeAppliesToTrafficLeavingThePodNetworkOnly() throws {
