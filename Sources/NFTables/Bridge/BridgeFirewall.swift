@@ -143,6 +143,29 @@ public struct BridgeFirewall: Sendable {
             session, attachment: attachment, attachmentRules: [NFTChainRules(chain: spoofChain, rules: rules)])
     }
 
+    /// What ADD of the bridge plugin needs in `inet swcni_bridge`, in one read and at most one
+    /// transaction: the network's forward accepts for `bridge` (when given) and the pod's
+    /// masquerade rules (when `masquerade` is not empty). Separate `ensureForwardAccept` and
+    /// `addMasquerade` calls work too, but the second one reads the per-pod chain again.
+    @discardableResult
+    public func ensureAttachment(
+        _ session: NFTablesSession, attachment: NFTAttachment, forwardAcceptBridge bridge: String?,
+        masquerade podAddresses: [NFTPrefix], excluding: [NFTPrefix] = []
+    ) throws(NFTablesError) -> Bool {
+        var networkRules: [NFTChainRules] = []
+        var attachmentRules: [NFTChainRules] = []
+        if let bridge {
+            networkRules.append(NFTChainRules(chain: forwardChain, rules: try Self.forwardAcceptRules(bridge: bridge)))
+        }
+        if !podAddresses.isEmpty {
+            attachmentRules.append(NFTChainRules(
+                chain: postroutingChain, rules: try Self.masqueradeRules(podAddresses: podAddresses, excluding: excluding)))
+        }
+        guard !networkRules.isEmpty || !attachmentRules.isEmpty else { return false }
+        return try filterTable.ensure(
+            session, attachment: attachment, networkRules: networkRules, attachmentRules: attachmentRules)
+    }
+
     /// Removes everything `attachment` added (DEL), in both tables. Idempotent.
     @discardableResult
     public func remove(_ session: NFTablesSession, attachment: NFTAttachment) throws(NFTablesError) -> Bool {

@@ -26,6 +26,8 @@ public struct NFTTableListing: Sendable {
     }
 
     public let table: NFTTable
+    /// Which chains' rules this listing holds (`list table` holds all of them).
+    public internal(set) var rulesRead: NFTRuleScope = .all
     public private(set) var chains: [Chain] = []
     public private(set) var rules: [Rule] = []
     public private(set) var sets: [Set] = []
@@ -87,5 +89,19 @@ public struct NFTTableListing: Sendable {
 
     public func rules(in chain: String) -> [Rule] { rules.filter { $0.chain == chain } }
 
+    /// Whether the rules of `chain` were read.
+    public func hasRules(of chain: String) -> Bool {
+        switch rulesRead {
+        case .all: return true
+        case .chains(let names): return names.contains(chain)
+        }
+    }
+
     public func set(named name: String) -> Set? { sets.first { $0.name == name } }
+}
+
+/// Which rules a snapshot reads.
+public enum NFTRuleScope: Sendable, Equatable {
+    case all
+    case chains(Set<String>)
 }
