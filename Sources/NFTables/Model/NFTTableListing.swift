@@ -29,6 +29,8 @@ public struct NFTTableListing: Sendable {
     /// Which chains' rules this listing holds (`list table` holds all of them).
     public internal(set) var rulesRead: NFTRuleScope = .all
     public private(set) var chains: [Chain] = []
+    /// The attachments using the table, from their membership chains.
+    public private(set) var memberships: [NFTMembership] = []
     public private(set) var rules: [Rule] = []
     public private(set) var sets: [Set] = []
 
@@ -53,6 +55,7 @@ public struct NFTTableListing: Sendable {
                     throw unreadable("chain without name or handle: \(item.serialized())")
                 }
                 chains.append(Chain(name: name, handle: handle, hook: body["hook"]?.stringValue))
+                if let member = NFTMembership(chainName: name) { memberships.append(member) }
             case "rule":
                 guard let chain = body["chain"]?.stringValue, let handle = body["handle"]?.intValue else {
                     throw unreadable("rule without chain or handle: \(item.serialized())")
@@ -78,6 +81,7 @@ public struct NFTTableListing: Sendable {
 
     mutating func appendChain(name: String, hook: String?) {
         chains.append(Chain(name: name, handle: 0, hook: hook))
+        if let member = NFTMembership(chainName: name) { memberships.append(member) }
     }
 
     /// A rule from the netlink dump: handle and comment, no expressions (`null`).

@@ -83,13 +83,23 @@ struct NFTDump {
         }
         for filter in filters {
             let rulesComplete = try dump(Self.msgGetRule, family: family, attributes: filter) { bytes, payload in
-                let attributes = Self.attributes(bytes, payload)
-                guard let tableRange = attributes[Self.ruleTable], Self.equals(bytes, tableRange, name),
-                    let chainRange = attributes[Self.ruleChain],
-                    let handleRange = attributes[Self.ruleHandle], handleRange.count == 8
+                // The hot loop (one message per rule): no dictionary, no copies.
+                var tableRange: Range<Int>?, chainRange: Range<Int>?, handleRange: Range<Int>?, userdata: Range<Int>?
+                Self.forEachAttribute(bytes, payload) { type, range in
+                    switch type {
+                    case Self.ruleTable: tableRange = range
+                    case Self.ruleChain: chainRange = range
+                    case Self.ruleHandle: handleRange = range
+                    case Self.ruleUserdata: userdata = range
+                    default: break
+                    }
+                }
+                guard let tableRange, Self.equals(bytes, tableRange, name), let chainRange,
+                    let handleRange, handleRange.count == 8
                 else { return }
-                let handle = bytes[handleRange].reduce(0) { $0 << 8 | Int($1) }  // big-endian u64
-                let comment = attributes[Self.ruleUserdata].flatMap { Self.comment(bytes, $0) }
+                var handle = 0
+                for index in handleRange { handle = handle << 8 | Int(bytes[index]) }  // big-endian u64
+                let comment = userdata.flatMap { Self.comment(bytes, $0) }
                 listing.appendRule(chain: Self.string(bytes, chainRange), handle: handle, comment: comment)
             }
             guard rulesComplete else { return nil }
@@ -145,17 +155,22 @@ struct NFTDump {
 
     // MARK: Attribute encoding and decoding (host-endian headers, NLA_ALIGNTO 4)
 
-    /// The ranges of the top-level attributes in `range` (later duplicates win).
-    static func attributes(_ bytes: [UInt8], _ range: Range<Int>) -> [UInt16: Range<Int>] {
-        var result: [UInt16: Range<Int>] = [:]
+    /// Calls `body` with the type and value range of each top-level attribute in `range`.
+    static func forEachAttribute(_ bytes: [UInt8], _ range: Range<Int>, _ body: (UInt16, Range<Int>) -> Void) {
         var offset = range.lowerBound
         while offset + 4 <= range.upperBound {
             let length = Int(u16(bytes, offset))
             let type = u16(bytes, offset + 2) & 0x3FFF  // strip NLA_F_NESTED / NLA_F_NET_BYTEORDER
             guard length >= 4, offset + length <= range.upperBound else { break }
-            result[type] = (offset + 4)..<(offset + length)
+            body(type, (offset + 4)..<(offset + length))
             offset += (length + 3) & ~3
         }
+    }
+
+    /// The ranges of the top-level attributes in `range` (later duplicates win).
+    static func attributes(_ bytes: [UInt8], _ range: Range<Int>) -> [UInt16: Range<Int>] {
+        var result: [UInt16: Range<Int>] = [:]
+        forEachAttribute(bytes, range) { result[$0] = $1 }
         return result
     }
 

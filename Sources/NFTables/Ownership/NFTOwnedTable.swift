@@ -241,8 +241,3 @@ public struct NFTOwnedTable: Sendable {
         return transaction
     }
 }
-
-extension NFTTableListing {
-    /// The attachments using the table, from their membership chains.
-    public var memberships: [NFTMembership] { chains.compactMap { NFTMembership(chainName: $0.name) } }
-}
