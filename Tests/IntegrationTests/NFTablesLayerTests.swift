@@ -75,6 +75,37 @@ struct NFTablesLayerTests {
         }
     }
 
+    @Test func fullSyncReplacesATableAtomically() throws {
+        try TestNamespace.with { ns in
+            let table = NFTTable(.inet, "swcni_policy")
+            let set = NFTSet(table: table, name: "sel", keyType: ["ipv4_addr"])
+            func sync(_ addresses: [String], extra: NFTRule? = nil) -> NFTablesTransaction {
+                var tx = NFTablesTransaction()
+                tx.replace(table)
+                let chain = NFTChain(table: table, name: "forward", base: NFTBaseChain(type: .filter, hook: .forward, priority: 0))
+                tx.add(chain)
+                tx.add(set)
+                tx.add(addresses.map { NFTElement(.string($0)) }, to: set)
+                tx.add(NFTRule(chain: chain, statements: [.daddr(inSet: "sel", family: .ipv4), .counter, .accept]))
+                if let extra { tx.add(extra) }
+                return tx
+            }
+            try Self.inside(ns) { try sync(["10.0.0.1", "10.0.0.2"]).apply(try $0.context()) }  // first sync: no table yet
+            try Self.inside(ns) { try sync(["10.0.0.3"]).apply(try $0.context()) }
+            var listing = try Self.inside(ns) { try $0.context().listTable(table) }
+            #expect(listing?.set(named: "sel")?.elements == [.string("10.0.0.3")])
+            #expect(listing?.rules.count == 1)
+            // A sync that fails (rule in a missing chain) leaves the previous table as it was.
+            let broken = NFTRule(chain: NFTChain(table: table, name: "missing"), statements: [.accept])
+            #expect(throws: NFTablesError.self) {
+                try Self.inside(ns) { try sync(["10.0.0.9"], extra: broken).apply(try $0.context()) }
+            }
+            listing = try Self.inside(ns) { try $0.context().listTable(table) }
+            #expect(listing?.set(named: "sel")?.elements == [.string("10.0.0.3")])
+            #expect(listing?.rules.count == 1)
+        }
+    }
+
     @Test func anInvalidTransactionChangesNothingAndReportsLibnftablesText() throws {
         try TestNamespace.with { ns in
             let table = NFTTable(.inet, "swcni_atomic")
