@@ -220,6 +220,32 @@ struct NFTablesLayerTests {
         }
     }
 
+    @Test func bridgeAndClusterForwardAcceptsOfOneNetworkCoexist() throws {
+        try Self.withSetup { ns, firewall in
+            try Self.inside(ns) { ctx in
+                try firewall.ensureForwardAccept(ctx, attachment: Self.podA, bridge: "cni0")
+                try firewall.ensureForwardAccept(ctx, attachment: Self.podA, between: [try NFTPrefix("10.244.0.0/16")])
+                try firewall.ensureForwardAccept(ctx, attachment: Self.podB, bridge: "cni0")
+            }
+            var state = try NFTRulesetReader(namespace: ns.name)
+            #expect(state.rules(table: "inet swcni_bridge", chain: "forward").count == 2)
+            #expect(state.rules(table: "inet swcni_bridge", chain: "forward-cluster").count == 1)
+            // Unchanged calls write nothing.
+            let wrote = try Self.inside(ns) { ctx in
+                [
+                    try firewall.ensureForwardAccept(ctx, attachment: Self.podA, bridge: "cni0"),
+                    try firewall.ensureForwardAccept(ctx, attachment: Self.podA, between: [try NFTPrefix("10.244.0.0/16")]),
+                ]
+            }
+            #expect(wrote == [false, false])
+            try Self.inside(ns) { _ = try firewall.remove($0, attachment: Self.podA) }
+            state = try NFTRulesetReader(namespace: ns.name)
+            #expect(state.rules(table: "inet swcni_bridge", chain: "forward").count == 2)  // B still uses them
+            try Self.inside(ns) { _ = try firewall.remove($0, attachment: Self.podB) }
+            #expect(try NFTRulesetReader(namespace: ns.name).tables.isEmpty)
+        }
+    }
+
     @Test func removeByTagLeavesOthersAndTheLastUserDeletesTheTables() throws {
         try Self.withSetup { ns, firewall in
             try Self.inside(ns) { ctx in
