@@ -44,8 +44,10 @@ let package = Package(
         .systemLibrary(
             name: "CMnl", pkgConfig: "libmnl",
             providers: [.apt(["libmnl-dev"])]),
+        // Headers only: NFTables loads libnftables with dlopen() when it must write, so
+        // no pkgConfig here (it would add -lnftables to every executable that imports it).
         .systemLibrary(
-            name: "CNftables", pkgConfig: "libnftables",
+            name: "CNftables",
             providers: [.apt(["libnftables-dev"])]),
 
         // MARK: Libraries
@@ -58,6 +60,7 @@ let package = Package(
         .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "LinkControl", "NetNS"]),
         .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"]),
         .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
+        .target(name: "NFTables", dependencies: ["CNftables", "CNISpec"]),
 
         // MARK: Executables (product name = CNI type)
         .executableTarget(
@@ -77,7 +80,8 @@ let package = Package(
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink", "NFTables"]),
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
+        .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
     ]
 )
