@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "loopback", targets: ["loopback"]),
         .executable(name: "host-local", targets: ["host-local"]),
         .executable(name: "cnictl", targets: ["cnictl"]),
+        .executable(name: "bridge", targets: ["bridge"]),
         .library(name: "CNISpec", targets: ["CNISpec"]),
     ],
     dependencies: [
@@ -57,6 +58,7 @@ let package = Package(
         .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"]),
         .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"]),
         .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
+        .target(name: "BridgePlugin", dependencies: ["CNISpec", "Netlink", "NetNS"]),
 
         // MARK: Executables (product name = CNI type)
         .executableTarget(
@@ -65,6 +67,9 @@ let package = Package(
         .executableTarget(
             name: "host-local", dependencies: ["HostLocalPlugin"],
             linkerSettings: staticExecutable),
+        .executableTarget(
+            name: "bridge", dependencies: ["BridgePlugin"],
+            linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "cnictl",
             dependencies: [
@@ -75,6 +80,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
+        .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS"]),
     ]
 )
