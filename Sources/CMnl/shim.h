@@ -1,5 +1,8 @@
 #ifndef SWIFT_CNI_CMNL_SHIM_H
 #define SWIFT_CNI_CMNL_SHIM_H
+/* glibc's socket and in6_addr definitions first, so the linux uapi headers defer to them. */
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>

@@ -42,9 +42,11 @@ struct AddressingTests {
     }
 
     @Test func macParsing() {
-        #expect(MACAddress("0A-58-0a-F4-00-05")?.description == "0a:58:0a:f4:00:05")
-        #expect(MACAddress("0a:58:0a:f4:00") == nil)
-        #expect(MACAddress("0a:58:0a:f4:00:5") == nil)
-        #expect(MACAddress("01:00:00:00:00:00")?.isMulticast == true)
+        #expect(RequestedMAC.parse("0A-58-0a-F4-00-05")?.description == "0a:58:0a:f4:00:05")
+        #expect(RequestedMAC.parse("0a:58:0a:f4:00") == nil)
+        #expect(RequestedMAC.parse("0a:58:0a:f4:00:5") == nil)
+        #expect(RequestedMAC.parse("0a:58:0a:f4:00:05:00") == nil)
+        #expect(RequestedMAC.isMulticast(RequestedMAC.parse("01:00:00:00:00:00")!))
+        #expect(RequestedMAC.isZero(RequestedMAC.parse("00:00:00:00:00:00")!))
     }
 }

@@ -1,4 +1,5 @@
 import CNISpec
+import Netlink
 
 extension BridgeConfig {
     /// Reads and validates every option. Wrong JSON types are code 6 (as the reference's
@@ -90,10 +91,10 @@ extension BridgeConfig {
     }
 
     private static func validMAC(_ text: String, source: String, code: CNIErrorCode) throws(CNIError) -> MACAddress {
-        guard let mac = MACAddress(text) else {
+        guard let mac = RequestedMAC.parse(text) else {
             throw CNIError(code, "invalid MAC address \"\(text)\"", details: "\(source) must look like 0a:58:0a:f4:00:05")
         }
-        if mac.isMulticast || mac.isZero {
+        if RequestedMAC.isMulticast(mac) || RequestedMAC.isZero(mac) {
             throw CNIError(
                 code, "invalid MAC address \"\(text)\"",
                 details: "\(source) must be a unicast, non-zero address (the lowest bit of the first byte clear)")

@@ -1,4 +1,5 @@
 import CNISpec
+import Netlink
 
 /// The bridge plugin's options, validated (see `BridgeConfig.init(request:)`).
 public struct BridgeConfig: Sendable, Equatable {
