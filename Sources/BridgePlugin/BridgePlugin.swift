@@ -1,25 +1,33 @@
 import CNISpec
 
 /// The `bridge` plugin: a Linux bridge on the host, one veth pair per attachment, addresses
-/// from the delegated IPAM plugin.
+/// from the delegated IPAM plugin, firewall rules in nftables.
 public struct BridgePlugin: CNIPlugin {
     public init() {}
 
     public var about: String { "CNI bridge plugin (swift-cni)" }
 
     public func add(_ request: CNIRequest) throws -> CNIResult {
-        let config = try BridgeConfig(request: request)
-        _ = config
-        throw CNIError(.internalError, "bridge ADD is not implemented yet")
+        try BridgeAdd(request: request, config: try BridgeConfig(request: request)).run()
     }
 
     public func del(_ request: CNIRequest) throws {
-        _ = try BridgeConfig(request: request)
-        throw CNIError(.internalError, "bridge DEL is not implemented yet")
+        try BridgeDel(request: request, config: try BridgeConfig(request: request)).run()
     }
 
     public func check(_ request: CNIRequest) throws {
-        _ = try BridgeConfig(request: request)
-        throw CNIError(.internalError, "bridge CHECK is not implemented yet")
+        try BridgeCheck(request: request, config: try BridgeConfig(request: request)).run()
+    }
+
+    /// IPAM GC, then removal of nftables rules of this network's attachments not listed.
+    public func gc(_ request: CNIRequest) throws {
+        let config = try BridgeConfig(request: request)
+        if config.isLayer3 { try IPAMDelegate.gc(request) }
+        if let valid = try request.config.validAttachments() {
+            let tags = valid.map {
+                AttachmentTag(network: config.networkName, containerID: $0.containerID, ifName: $0.ifname)
+            }
+            try BridgeFirewall.garbageCollect(network: config.networkName, valid: tags)
+        }
     }
 }

@@ -1,0 +1,113 @@
+import CNISpec
+import NetNS
+import Netlink
+
+/// ADD: bridge, veth pair, IPAM, container addresses and routes, gateway, firewall rules.
+/// Any failure after the veth exists removes it again, and after IPAM releases the address.
+struct BridgeAdd {
+    let request: CNIRequest
+    let config: BridgeConfig
+
+    func run() throws(CNIError) -> CNIResult {
+        let namespace = NetworkNamespace(path: request.netns)
+        let host = try attempt("could not open a netlink socket in the host namespace") { try NetlinkSocket() }
+        let container = try attempt("failed to open netns \"\(request.netns)\"", code: .invalidEnvironment) {
+            try NetlinkSocket.open(in: namespace)
+        }
+        var bridge = try BridgeSetup.ensure(config, host: host)
+
+        let rollback = Rollback()
+        do {
+            let result = try configure(host: host, container: container, namespace: namespace, bridge: &bridge, rollback: rollback)
+            return result
+        } catch {
+            rollback.run()
+            throw error
+        }
+    }
+
+    private func configure(
+        host: NetlinkSocket, container: NetlinkSocket, namespace: NetworkNamespace, bridge: inout Link,
+        rollback: Rollback
+    ) throws(CNIError) -> CNIResult {
+        let veth = VethSetup(config: config, host: host, container: container, ifName: request.ifName)
+        let created = try veth.create(rollback: rollback)
+        try veth.configureHostEnd(created.hostLink, bridge: bridge)
+
+        let firewall = BridgeFirewall(request: request, config: config)
+        if config.macSpoofCheck, let mac = created.containerLink.mac {
+            rollback.add("remove nftables rules of the attachment") { try firewall.remove() }
+            try firewall.installSpoofCheck(hostVeth: created.hostLink.name, containerMAC: mac)
+        }
+
+        var plan: GatewayPlan? = nil
+        var ipamDNS: CNIResult.DNS? = nil
+        var extraInterfaces: [CNIResult.Interface] = []
+        let containerSetup = ContainerSetup(config: config, container: container, namespace: namespace, ifName: request.ifName)
+        if config.isLayer3 {
+            let request = self.request
+            let ipam = try IPAMDelegate.add(request)
+            rollback.add("release the IPAM reservation") { try IPAMDelegate.del(request) }
+            guard !ipam.ips.isEmpty else {
+                throw CNIError(.internalError, "IPAM plugin returned missing IP config", details: "no \"ips\" in its result")
+            }
+            ipamDNS = ipam.dns.isEmpty ? nil : ipam.dns
+            let computed = try GatewayPlan.compute(ipam: ipam, config: config)
+            plan = computed
+            try containerSetup.applySysctls(hasIPv6: computed.ips.contains { $0.family == "6" })
+            try containerSetup.configure(link: created.containerLink, plan: computed)
+
+            if config.isGateway && !computed.bridgeAddresses.isEmpty {
+                var gatewayLink = bridge
+                if config.vlan != 0 {
+                    gatewayLink = try VLANGateway.ensure(config, bridge: bridge, host: host)
+                    extraInterfaces.append(.init(name: gatewayLink.name, mac: gatewayLink.mac?.description))
+                }
+                let gateways = GatewaySetup(config: config, host: host)
+                for address in computed.bridgeAddresses {
+                    try gateways.ensureAddress(address, on: gatewayLink)
+                }
+                try gateways.enableForwarding(
+                    ipv4: !computed.bridgeAddressesV4.isEmpty, ipv6: !computed.bridgeAddressesV6.isEmpty)
+            }
+            if !config.macSpoofCheck {
+                rollback.add("remove nftables rules of the attachment") { try firewall.remove() }
+            }
+            try firewall.installForwardingAndMasquerade(
+                bridge: config.bridgeName, addresses: computed.ips.compactMap { IPPrefix($0.address) })
+        } else {
+            try containerSetup.applySysctls(hasIPv6: false)
+            if !config.disableContainerInterface {
+                try containerSetup.bringUp(link: created.containerLink)
+            }
+        }
+
+        var hostLink = created.hostLink
+        if !config.disableContainerInterface {
+            hostLink = try waitForPortUp(created.hostLink, host: host)
+        }
+        bridge = try BridgeSetup.refreshed(bridge, host: host)
+        let containerLink = try BridgeSetup.refreshed(created.containerLink, host: container)
+
+        var result = BridgeResult.assemble(
+            bridge: .init(name: bridge.name, mac: bridge.mac?.description),
+            hostVeth: .init(name: hostLink.name, mac: hostLink.mac?.description),
+            container: .init(name: containerLink.name, mac: containerLink.mac?.description, sandbox: request.netns),
+            plan: plan, ipamDNS: ipamDNS, config: config)
+        result.interfaces += extraInterfaces
+        return result
+    }
+
+    /// The host end becomes operationally up once both ends are up; poll briefly for it.
+    private func waitForPortUp(_ link: Link, host: NetlinkSocket) throws(CNIError) -> Link {
+        var latest = link
+        let up = Poll.until(timeoutMilliseconds: 2500) {
+            if let fresh = try? host.link(index: link.index) { latest = fresh }
+            return latest.operState == .up
+        }
+        guard up else {
+            throw CNIError(.internalError, "bridge port in error state: \(latest.operState)", details: "host veth \(link.name)")
+        }
+        return latest
+    }
+}
