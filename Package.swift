@@ -58,7 +58,8 @@ let package = Package(
         .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"]),
         .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"]),
         .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
-        .target(name: "BridgePlugin", dependencies: ["CNISpec", "Netlink", "NetNS"]),
+        .target(name: "BridgePlugin", dependencies: ["CNISpec", "Netlink", "NetNS", "NFTables"]),
+        .target(name: "NFTables", dependencies: ["CNftables", "CNISpec"]),
 
         // MARK: Executables (product name = CNI type)
         .executableTarget(
@@ -81,6 +82,7 @@ let package = Package(
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
         .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink", "NFTables"]),
+        .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
     ]
 )

@@ -1,0 +1,172 @@
+/// The nftables rules the bridge plugin (and vxlan) needs, in tables we own:
+///
+/// * `inet swcni_bridge`, chain `forward` (filter, hook forward, priority 0, policy accept):
+///   NAT-free accepts for traffic to and from the bridge (network rules, shared by the
+///   network's pods), or between cluster CIDRs (vxlan).
+/// * `inet swcni_bridge`, chain `postrouting` (nat, hook postrouting, priority srcnat):
+///   ipMasq, one rule per pod address: masquerade traffic from the pod that leaves the pod
+///   network; never pod-to-pod, never multicast.
+/// * `bridge swcni_spoof`, chain `prerouting` (filter, hook prerouting, priority -300):
+///   macspoofchk, one rule per pod: frames entering from the pod's host-side veth must carry
+///   the pod's MAC.
+///
+/// About the forward accept: a packet traverses every base chain on a hook, in priority
+/// order, and a DROP in any of them is final. An `accept` in our chain ends only our chain;
+/// another table's forward chain with policy drop (firewalld, Docker's iptables-nft
+/// `FORWARD DROP`, a distribution's default) still drops the packet. Our accept makes
+/// forwarding work when nothing else filters; it cannot override another firewall's drop,
+/// which must be configured to let the pod network through.
+public struct BridgeFirewall: Sendable {
+    public static let filterTableName = NFTTable(.inet, "swcni_bridge")
+    public static let spoofTableName = NFTTable(.bridge, "swcni_spoof")
+
+    public let filterTable: NFTOwnedTable
+    public let spoofTable: NFTOwnedTable
+
+    public init(
+        filterTable: NFTTable = BridgeFirewall.filterTableName, spoofTable: NFTTable = BridgeFirewall.spoofTableName,
+        lockPath: String? = NFTablesLock.defaultPath
+    ) throws(NFTablesError) {
+        self.filterTable = try NFTOwnedTable(table: filterTable, lockPath: lockPath)
+        self.spoofTable = try NFTOwnedTable(table: spoofTable, lockPath: lockPath)
+    }
+
+    public var forwardChain: NFTChain {
+        NFTChain(
+            table: filterTable.table, name: "forward",
+            base: NFTBaseChain(type: .filter, hook: .forward, priority: NFTBaseChain.filterPriority))
+    }
+
+    public var postroutingChain: NFTChain {
+        NFTChain(
+            table: filterTable.table, name: "postrouting",
+            base: NFTBaseChain(type: .nat, hook: .postrouting, priority: NFTBaseChain.srcnatPriority))
+    }
+
+    public var spoofChain: NFTChain {
+        NFTChain(
+            table: spoofTable.table, name: "prerouting",
+            base: NFTBaseChain(type: .filter, hook: .prerouting, priority: NFTBaseChain.bridgeDstnatPriority))
+    }
+
+    // MARK: Rule bodies (pure, unit-tested)
+
+    /// `iifname "<bridge>" accept` and `oifname "<bridge>" accept`.
+    public static func forwardAcceptRules(bridge: String) throws(NFTablesError) -> [[NFTStatement]] {
+        try Self.validateInterfaceName(bridge)
+        return [[.iifname(bridge), .accept], [.oifname(bridge), .accept]]
+    }
+
+    /// Per family: `ip saddr { cidrs } ip daddr { cidrs } accept`.
+    public static func forwardAcceptRules(between cidrs: [NFTPrefix]) throws(NFTablesError) -> [[NFTStatement]] {
+        guard !cidrs.isEmpty else { throw .invalidArgument("cluster CIDRs", "no CIDRs given") }
+        var rules: [[NFTStatement]] = []
+        for family in [NFTPrefix.Family.ipv4, .ipv6] {
+            let members = cidrs.filter { $0.family == family }.map(\.network)
+            guard !members.isEmpty else { continue }
+            rules.append([try .saddr(anyOf: members), try .daddr(anyOf: members), .accept])
+        }
+        return rules
+    }
+
+    /// For each pod address: `ip saddr <pod> ip daddr != { <pod network>, <excluded>..., 224.0.0.0/4 } masquerade`.
+    /// `podAddress` carries the pod network's prefix length (`10.1.0.5/24`).
+    public static func masqueradeRules(
+        podAddresses: [NFTPrefix], excluding extra: [NFTPrefix] = []
+    ) throws(NFTablesError) -> [[NFTStatement]] {
+        guard !podAddresses.isEmpty else { throw .invalidArgument("ipMasq", "no pod addresses given") }
+        var rules: [[NFTStatement]] = []
+        for pod in podAddresses {
+            var excluded = [pod.network]
+            for prefix in extra.map(\.network) where prefix.family == pod.family && !excluded.contains(prefix) {
+                excluded.append(prefix)
+            }
+            excluded.append(.multicast(pod.family))
+            rules.append([.saddr(pod.host), try .daddr(anyOf: excluded, negated: true), .counter, .masquerade])
+        }
+        return rules
+    }
+
+    /// `iifname "<host veth>" ether saddr != <mac> counter drop`.
+    public static func macSpoofRules(hostInterface: String, mac: String) throws(NFTablesError) -> [[NFTStatement]] {
+        try Self.validateInterfaceName(hostInterface)
+        try Self.validateMAC(mac)
+        return [[.iifname(hostInterface), .etherSaddr(mac, negated: true), .counter, .drop]]
+    }
+
+    // MARK: Operations (each one list + at most one transaction)
+
+    /// NAT-free accept of forwarded traffic to and from `bridge`, shared by the network's pods;
+    /// `attachment` keeps it alive until the network's last attachment is removed.
+    @discardableResult
+    public func ensureForwardAccept(
+        _ context: NFTablesContext, attachment: NFTAttachment, bridge: String
+    ) throws(NFTablesError) -> Bool {
+        try filterTable.ensure(
+            context, attachment: attachment,
+            networkRules: [NFTChainRules(chain: forwardChain, rules: try Self.forwardAcceptRules(bridge: bridge))])
+    }
+
+    /// NAT-free accept of forwarded traffic between the cluster's pod CIDRs (vxlan).
+    @discardableResult
+    public func ensureForwardAccept(
+        _ context: NFTablesContext, attachment: NFTAttachment, between cidrs: [NFTPrefix]
+    ) throws(NFTablesError) -> Bool {
+        try filterTable.ensure(
+            context, attachment: attachment,
+            networkRules: [NFTChainRules(chain: forwardChain, rules: try Self.forwardAcceptRules(between: cidrs))])
+    }
+
+    /// ipMasq for one attachment.
+    @discardableResult
+    public func addMasquerade(
+        _ context: NFTablesContext, attachment: NFTAttachment, podAddresses: [NFTPrefix], excluding: [NFTPrefix] = []
+    ) throws(NFTablesError) -> Bool {
+        let rules = try Self.masqueradeRules(podAddresses: podAddresses, excluding: excluding)
+        return try filterTable.ensure(
+            context, attachment: attachment, attachmentRules: [NFTChainRules(chain: postroutingChain, rules: rules)])
+    }
+
+    /// macspoofchk for one attachment.
+    @discardableResult
+    public func addMacSpoofCheck(
+        _ context: NFTablesContext, attachment: NFTAttachment, hostInterface: String, mac: String
+    ) throws(NFTablesError) -> Bool {
+        let rules = try Self.macSpoofRules(hostInterface: hostInterface, mac: mac)
+        return try spoofTable.ensure(
+            context, attachment: attachment, attachmentRules: [NFTChainRules(chain: spoofChain, rules: rules)])
+    }
+
+    /// Removes everything `attachment` added (DEL), in both tables. Idempotent.
+    @discardableResult
+    public func remove(_ context: NFTablesContext, attachment: NFTAttachment) throws(NFTablesError) -> Bool {
+        let a = try filterTable.remove(context, attachment: attachment)
+        let b = try spoofTable.remove(context, attachment: attachment)
+        return a || b
+    }
+
+    /// Removes rules of `network`'s attachments not in `valid` (GC), in both tables.
+    @discardableResult
+    public func garbageCollect(
+        _ context: NFTablesContext, network: String, keeping valid: [NFTAttachment]
+    ) throws(NFTablesError) -> Bool {
+        let a = try filterTable.garbageCollect(context, network: network, keeping: valid)
+        let b = try spoofTable.garbageCollect(context, network: network, keeping: valid)
+        return a || b
+    }
+
+    // MARK: Validation
+
+    static func validateInterfaceName(_ name: String) throws(NFTablesError) {
+        guard !name.isEmpty, name.utf8.count < 16, !name.contains("/"), !name.contains(where: \.isWhitespace) else {
+            throw .invalidArgument("interface name \"\(name)\"", "must be 1 to 15 bytes without '/' or spaces")
+        }
+    }
+
+    static func validateMAC(_ mac: String) throws(NFTablesError) {
+        let parts = mac.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isHexDigit) }) else {
+            throw .invalidArgument("MAC address \"\(mac)\"", "expected six hex octets like 0a:58:0a:01:00:05")
+        }
+    }
+}

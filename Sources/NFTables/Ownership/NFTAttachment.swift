@@ -1,0 +1,23 @@
+/// One attachment of a container to a network: what CNI's ADD/DEL/GC identify by
+/// (network name, container ID, interface name).
+public struct NFTAttachment: Sendable, Hashable, CustomStringConvertible {
+    public let network: String
+    public let containerID: String
+    public let ifname: String
+
+    public init(network: String, containerID: String, ifname: String) {
+        self.network = network
+        self.containerID = containerID
+        self.ifname = ifname
+    }
+
+    /// 16 hex digits identifying the attachment (FNV-1a 64 of network, container ID, ifname).
+    public var key: String { FNV1a.hex(FNV1a.hash64([network, containerID, ifname])) }
+
+    /// 16 hex digits identifying the network (FNV-1a 64 of its name).
+    public var networkKey: String { Self.networkKey(network) }
+
+    public static func networkKey(_ network: String) -> String { FNV1a.hex(FNV1a.hash64([network])) }
+
+    public var description: String { "\(network)/\(containerID)/\(ifname)" }
+}
