@@ -24,10 +24,7 @@ public struct BridgePlugin: CNIPlugin {
         let config = try BridgeConfig(request: request)
         if config.isLayer3 { try IPAMDelegate.gc(request) }
         if let valid = try request.config.validAttachments() {
-            let tags = valid.map {
-                AttachmentTag(network: config.networkName, containerID: $0.containerID, ifName: $0.ifname)
-            }
-            try BridgeFirewall.garbageCollect(network: config.networkName, valid: tags)
+            try AttachmentFirewall.garbageCollect(network: config.networkName, valid: valid)
         }
     }
 }

@@ -34,7 +34,7 @@ struct BridgeAdd {
         let created = try veth.create(rollback: rollback)
         try veth.configureHostEnd(created.hostLink, bridge: bridge)
 
-        let firewall = BridgeFirewall(request: request, config: config)
+        let firewall = AttachmentFirewall(request: request, config: config)
         if config.macSpoofCheck, let mac = created.containerLink.mac {
             rollback.add("remove nftables rules of the attachment") { try firewall.remove() }
             try firewall.installSpoofCheck(hostVeth: created.hostLink.name, containerMAC: mac)
@@ -74,7 +74,8 @@ struct BridgeAdd {
                 rollback.add("remove nftables rules of the attachment") { try firewall.remove() }
             }
             try firewall.installForwardingAndMasquerade(
-                bridge: config.bridgeName, addresses: computed.ips.compactMap { IPPrefix($0.address) })
+                bridge: config.bridgeName, addresses: computed.ips.compactMap { IPPrefix($0.address) },
+                ipMasq: config.ipMasq)
         } else {
             try containerSetup.applySysctls(hasIPv6: false)
             if !config.disableContainerInterface {

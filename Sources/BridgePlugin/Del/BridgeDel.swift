@@ -16,7 +16,7 @@ struct BridgeDel {
         if config.isLayer3 {
             try IPAMDelegate.del(request)
         }
-        try BridgeFirewall(request: request, config: config).remove()
+        try AttachmentFirewall(request: request, config: config).remove()
     }
 
     private func deleteContainerLink() throws(CNIError) {

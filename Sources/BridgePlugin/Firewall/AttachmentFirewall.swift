@@ -1,0 +1,81 @@
+import CNISpec
+import NFTables
+import Netlink
+
+/// The nftables rules of one attachment, through the nftables layer's `BridgeFirewall`:
+/// NAT-free forward accepts for the bridge (shared by the network), ipMasq and macspoofchk
+/// (per attachment). Every rule is tagged with the attachment (network, container, ifname),
+/// so DEL and GC remove exactly its rules, without `prevResult` and without the netns.
+struct AttachmentFirewall {
+    let network: String
+    let containerID: String
+    let ifName: String
+
+    init(request: CNIRequest, config: BridgeConfig) {
+        self.init(network: config.networkName, containerID: request.containerID, ifName: request.ifName)
+    }
+
+    init(network: String, containerID: String, ifName: String) {
+        self.network = network
+        self.containerID = containerID
+        self.ifName = ifName
+    }
+
+    var attachment: NFTAttachment { NFTAttachment(network: network, containerID: containerID, ifname: ifName) }
+
+    private func open() throws(CNIError) -> (BridgeFirewall, NFTablesContext) {
+        do {
+            return (try BridgeFirewall(), try NFTablesContext())
+        } catch {
+            throw error.cniError
+        }
+    }
+
+    /// `iifname <host veth> ether saddr != <container MAC> drop`.
+    func installSpoofCheck(hostVeth: String, containerMAC: MACAddress) throws(CNIError) {
+        let (firewall, context) = try open()
+        do {
+            try firewall.addMacSpoofCheck(context, attachment: attachment, hostInterface: hostVeth, mac: containerMAC.description)
+        } catch {
+            throw error.cniError
+        }
+    }
+
+    /// Forward accepts to and from the bridge, and (with `ipMasq`) masquerading of the pod's
+    /// addresses towards destinations outside the pod network.
+    func installForwardingAndMasquerade(bridge: String, addresses: [IPPrefix], ipMasq: Bool) throws(CNIError) {
+        let (firewall, context) = try open()
+        do {
+            try firewall.ensureForwardAccept(context, attachment: attachment, bridge: bridge)
+            if ipMasq && !addresses.isEmpty {
+                var prefixes: [NFTPrefix] = []
+                for address in addresses { prefixes.append(try NFTPrefix(address.description)) }
+                try firewall.addMasquerade(context, attachment: attachment, podAddresses: prefixes)
+            }
+        } catch {
+            throw error.cniError
+        }
+    }
+
+    /// Removes every rule of the attachment (idempotent).
+    func remove() throws(CNIError) {
+        let (firewall, context) = try open()
+        do {
+            try firewall.remove(context, attachment: attachment)
+        } catch {
+            throw error.cniError
+        }
+    }
+
+    /// Removes rules of `network`'s attachments that are not in `valid`.
+    static func garbageCollect(network: String, valid: [CNIAttachment]) throws(CNIError) {
+        do {
+            let firewall = try BridgeFirewall()
+            let context = try NFTablesContext()
+            let keep = valid.map { NFTAttachment(network: network, containerID: $0.containerID, ifname: $0.ifname) }
+            try firewall.garbageCollect(context, network: network, keeping: keep)
+        } catch {
+            throw error.cniError
+        }
+    }
+}
