@@ -16,6 +16,8 @@ enum BridgeSetup {
                         settings: BridgeSettings(vlanFiltering: config.needsVLANFiltering ? true : nil))
                 } catch where error.isAlreadyExists {
                     // Another ADD created it (or a non-bridge appeared) in the meantime: checked below.
+                } catch where config.needsVLANFiltering && error.isNotSupported {
+                    throw vlanFilteringUnsupported(name, error)
                 }
             }
             link = try attempt("could not look up bridge \"\(name)\"") { try host.link(named: name) }
@@ -30,7 +32,11 @@ enum BridgeSetup {
         }
         if config.needsVLANFiltering && bridge.bridge?.vlanFiltering != true {
             try attempt("could not turn on VLAN filtering on bridge \"\(name)\"") {
-                try host.setBridgeSettings(index: bridge.index, BridgeSettings(vlanFiltering: true))
+                do {
+                    try host.setBridgeSettings(index: bridge.index, BridgeSettings(vlanFiltering: true))
+                } catch where error.isNotSupported {
+                    throw vlanFilteringUnsupported(name, error)
+                }
             }
         }
         if config.promiscMode && !bridge.isPromiscuous {
@@ -43,6 +49,13 @@ enum BridgeSetup {
         }
         bridge = try refreshed(bridge, host: host)
         return bridge
+    }
+
+    /// `vlan` / `vlanTrunk` on a kernel built without `CONFIG_BRIDGE_VLAN_FILTERING`.
+    static func vlanFilteringUnsupported(_ name: String, _ error: any Error) -> CNIError {
+        CNIError(
+            .internalError, "this kernel does not support VLAN filtering on bridges",
+            details: "\"vlan\" and \"vlanTrunk\" need CONFIG_BRIDGE_VLAN_FILTERING; bridge \(name): \(error)")
     }
 
     static func refreshed(_ link: Link, host: NetlinkSocket) throws(CNIError) -> Link {

@@ -133,7 +133,7 @@ final class BridgeTestHost: @unchecked Sendable {
         parts.append(try host.run(["ip", "route", "show", "table", "all"]))
         parts.append(try host.run(["ip", "-6", "route", "show", "table", "all"]))
         parts.append(try host.run(["bridge", "vlan", "show"]))
-        parts.append(try host.run(["bridge", "fdb", "show", "br", bridge]))
+        parts.append(try Shell.run(["ip", "netns", "exec", host.name, "bridge", "fdb", "show", "br", bridge]).stdout)
         parts.append(try ruleset())
         parts.append(try reservations().joined(separator: "\n"))
         return parts.joined(separator: "\n----\n")
@@ -172,6 +172,17 @@ final class BridgeTestHost: @unchecked Sendable {
             if t == rtyp and i == ident and addr[0] == dst: sys.exit(0)
         sys.exit(1)
         """#
+}
+
+extension BridgeTestHost {
+    /// Whether this kernel can turn on VLAN filtering on a bridge (CONFIG_BRIDGE_VLAN_FILTERING);
+    /// probed once in a throw-away namespace.
+    static let kernelSupportsVLANFiltering: Bool = {
+        guard TestEnvironment.isRoot, let ns = try? TestNamespace(prefix: "brv") else { return false }
+        defer { ns.remove() }
+        let out = try? Shell.run(["ip", "-n", ns.name, "link", "add", "vf0", "type", "bridge", "vlan_filtering", "1"])
+        return out?.status == 0
+    }()
 }
 
 extension Counter {
