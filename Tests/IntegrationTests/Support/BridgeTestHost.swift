@@ -139,6 +139,28 @@ final class BridgeTestHost: @unchecked Sendable {
         return parts.joined(separator: "\n----\n")
     }
 
+    /// The snapshot once it equals `expected`, or the last one after `timeout` seconds: the
+    /// kernel updates carrier/operational state asynchronously (linkwatch, up to a second),
+    /// so a bridge that just lost its last port may still show carrier for a moment.
+    func snapshot(settlingTo expected: String, timeout: TimeInterval = 3) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var current = try snapshot()
+        while current != expected && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            current = try snapshot()
+        }
+        return current
+    }
+
+    /// Lines only in `a` and lines only in `b`, for a readable failure message.
+    static func difference(_ a: String, _ b: String) -> String {
+        let left = a.split(separator: "\n").map(String.init)
+        let right = b.split(separator: "\n").map(String.init)
+        let removed = left.filter { !right.contains($0) }.map { "- \($0)" }
+        let added = right.filter { !left.contains($0) }.map { "+ \($0)" }
+        return (removed + added).joined(separator: "\n")
+    }
+
     // MARK: Traffic
 
     /// One ICMP echo from `ns` to `address` (python raw socket: the machine has no ping).
