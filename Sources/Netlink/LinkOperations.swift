@@ -82,23 +82,9 @@ extension NetlinkSocket {
         let replies: [NetlinkReply]
         do {
             replies = try request(message, operation)
-        } catch {
-            if error.errno == ENODEV { return nil }
-            throw error
+        } catch let error as NetlinkError where error.errno == ENODEV {
+            return nil
         }
         return replies.first { $0.type == UInt16(nl: RTM_NEWLINK) }.flatMap(Link.init)
     }
-}
-
-/// An open descriptor of a namespace file, for `IFLA_NET_NS_FD`.
-struct NamespaceDescriptor {
-    let value: Int32
-
-    init(_ namespace: NetworkNamespace) throws(NetlinkError) {
-        let fd = Glibc.open(namespace.path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw NetlinkError(operation: "open network namespace \(namespace.path)", errno: Glibc.errno) }
-        value = fd
-    }
-
-    func close() { _ = Glibc.close(value) }
 }

@@ -5,15 +5,18 @@ public struct NetlinkReply: Sendable, Equatable {
     public var type: UInt16
     public var flags: UInt16
     public var sequence: UInt32
+    /// `nlmsg_pid`: our socket's port id on a unicast reply (0 when the kernel left it unset).
+    public var portID: UInt32
     /// The bytes after the 16-byte `nlmsghdr`: the family header, then attributes.
     public var payload: [UInt8]
 
     static let headerSize = 16
 
-    public init(type: UInt16, flags: UInt16, sequence: UInt32, payload: [UInt8]) {
+    public init(type: UInt16, flags: UInt16, sequence: UInt32, portID: UInt32 = 0, payload: [UInt8]) {
         self.type = type
         self.flags = flags
         self.sequence = sequence
+        self.portID = portID
         self.payload = payload
     }
 

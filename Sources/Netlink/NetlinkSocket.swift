@@ -17,9 +17,12 @@ public final class NetlinkSocket {
     private var sequence: UInt32
     private let receiveBuffer: UnsafeMutableRawPointer
     private static let receiveCapacity = 65536
+    /// Test hook: called after each datagram of a reply is consumed, with its position in
+    /// the exchange (0 = first), so a test can change the kernel's tables in mid-dump.
+    var afterDatagram: ((Int) -> Void)?
 
     /// Opens a socket in the calling thread's network namespace.
-    public init() throws(NetlinkError) {
+    public init() throws {
         guard let socket = mnl_socket_open2(NETLINK_ROUTE, Int32(SOCK_CLOEXEC.rawValue)) else {
             throw NetlinkError(operation: "open netlink socket", errno: Glibc.errno)
         }
@@ -56,7 +59,7 @@ public final class NetlinkSocket {
     /// Sends `message` with `NLM_F_ACK` and waits for the acknowledgement. Messages the kernel
     /// sends before it (a `GET` reply) are returned.
     @discardableResult
-    func request(_ message: NetlinkMessage, _ operation: @autoclosure () -> String) throws(NetlinkError) -> [NetlinkReply] {
+    func request(_ message: NetlinkMessage, _ operation: @autoclosure () -> String) throws -> [NetlinkReply] {
         message.flags |= UInt16(nl: NLM_F_REQUEST | NLM_F_ACK)
         return try exchange(message, operation).replies
     }
@@ -68,7 +71,7 @@ public final class NetlinkSocket {
         return try DumpRetry.run(operation: operation()) { try exchange(message, operation) }
     }
 
-    private func exchange(_ message: NetlinkMessage, _ operation: () -> String) throws(NetlinkError) -> DumpRetry.Pass {
+    private func exchange(_ message: NetlinkMessage, _ operation: () -> String) throws -> DumpRetry.Pass {
         sequence &+= 1
         let seq = sequence
         guard let bytes = message.finish(sequence: seq) else {
@@ -78,6 +81,7 @@ public final class NetlinkSocket {
         if sent < 0 { throw NetlinkError(operation: operation() + " (send)", errno: Glibc.errno) }
 
         var collector = ReplyCollector(sequence: seq, portID: portID)
+        var datagrams = 0
         while !collector.finished {
             let count = mnl_socket_recvfrom(socket, receiveBuffer, Self.receiveCapacity)
             if count < 0 {
@@ -86,11 +90,21 @@ public final class NetlinkSocket {
                 throw NetlinkError(operation: operation() + " (receive)", errno: code)
             }
             collector.consume(Self.split(receiveBuffer, count: count))
+            afterDatagram?(datagrams)
+            datagrams += 1
         }
         if let failure = collector.failure {
             throw NetlinkError(operation: operation(), errno: failure.errno, kernelMessage: failure.kernelMessage)
         }
         return DumpRetry.Pass(replies: collector.replies, interrupted: collector.interrupted)
+    }
+
+    /// Splits a datagram given as bytes into messages (for tests of the receive path).
+    static func split(datagram bytes: [UInt8]) -> [NetlinkReply] {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        defer { buffer.deallocate() }
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        return split(buffer, count: bytes.count)
     }
 
     /// Splits a datagram into messages (libmnl's bounds checks), copying each one out.
@@ -105,7 +119,7 @@ public final class NetlinkSocket {
             replies.append(
                 NetlinkReply(
                     type: current.pointee.nlmsg_type, flags: current.pointee.nlmsg_flags,
-                    sequence: current.pointee.nlmsg_seq, payload: Array(payload)))
+                    sequence: current.pointee.nlmsg_seq, portID: current.pointee.nlmsg_pid, payload: Array(payload)))
             header = UnsafePointer(mnl_nlmsg_next(current, &remaining))
         }
         return replies

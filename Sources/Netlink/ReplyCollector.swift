@@ -5,7 +5,8 @@ import Glibc
 
 /// Gathers the replies to one request, in the order they arrive, until it is answered:
 /// by an acknowledgement (`NLMSG_ERROR`, error 0 or not) or, for a dump, by `NLMSG_DONE`.
-/// Messages with another sequence number (late answers to an earlier request) are dropped.
+/// Messages with another sequence number (late answers to an earlier request) or addressed
+/// to another port are dropped (libmnl's `mnl_nlmsg_seq_ok` / `mnl_nlmsg_portid_ok` rules).
 struct ReplyCollector {
     let sequence: UInt32
     let portID: UInt32
@@ -20,7 +21,9 @@ struct ReplyCollector {
     }
 
     mutating func consume(_ messages: [NetlinkReply]) {
-        for message in messages where !finished && message.sequence == sequence {
+        for message in messages where !finished && message.sequence == sequence
+            && (message.portID == 0 || portID == 0 || message.portID == portID)
+        {
             if message.isDumpInterrupted { interrupted = true }
             switch Int32(message.type) {
             case NLMSG_NOOP:

@@ -13,7 +13,7 @@ import Glibc
 /// the thread that entered the namespace; calling them elsewhere changes the host's values.
 public enum Sysctl {
     /// Writes `value` to `/proc/sys/<key>`.
-    public static func set(_ key: String, _ value: String) throws(NetlinkError) {
+    public static func set(_ key: String, _ value: String) throws {
         let path = "/proc/sys/" + key
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         if fd < 0 { throw NetlinkError(operation: "open \(path) to write \(value)", errno: errno) }
@@ -25,7 +25,7 @@ public enum Sysctl {
     }
 
     /// The value of `/proc/sys/<key>`, without the trailing newline.
-    public static func get(_ key: String) throws(NetlinkError) -> String {
+    public static func get(_ key: String) throws -> String {
         let path = "/proc/sys/" + key
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw NetlinkError(operation: "open \(path)", errno: errno) }

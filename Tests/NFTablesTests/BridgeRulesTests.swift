@@ -35,8 +35,8 @@ struct BridgeRulesTests {
             excluding: [try NFTPrefix("10.244.0.0/16"), try NFTPrefix("10.1.0.0/24")])
         #expect(
             text(rules)
-                == #"[[{"match":{"op":"==","left":{"payload":{"protocol":"ip","field":"saddr"}},"right":"10.1.0.5"}},{"match":{"op":"!=","left":{"payload":{"protocol":"ip","field":"daddr"}},"right":{"set":[{"prefix":{"addr":"10.1.0.0","len":24}},{"prefix":{"addr":"10.244.0.0","len":16}},{"prefix":{"addr":"224.0.0.0","len":4}}]}}},{"counter":null},{"masquerade":null}],"#
-                + #"[{"match":{"op":"==","left":{"payload":{"protocol":"ip6","field":"saddr"}},"right":"fd00::5"}},{"match":{"op":"!=","left":{"payload":{"protocol":"ip6","field":"daddr"}},"right":{"set":[{"prefix":{"addr":"fd00::","len":64}},{"prefix":{"addr":"ff00::","len":8}}]}}},{"counter":null},{"masquerade":null}]]"#
+                == #"[[{"match":{"op":"==","left":{"payload":{"protocol":"ip","field":"saddr"}},"right":"10.1.0.5"}},{"match":{"op":"!=","left":{"payload":{"protocol":"ip","field":"daddr"}},"right":{"prefix":{"addr":"10.1.0.0","len":24}}}},{"match":{"op":"!=","left":{"payload":{"protocol":"ip","field":"daddr"}},"right":{"prefix":{"addr":"10.244.0.0","len":16}}}},{"match":{"op":"!=","left":{"payload":{"protocol":"ip","field":"daddr"}},"right":{"prefix":{"addr":"224.0.0.0","len":4}}}},{"counter":null},{"masquerade":null}],"#
+                + #"[{"match":{"op":"==","left":{"payload":{"protocol":"ip6","field":"saddr"}},"right":"fd00::5"}},{"match":{"op":"!=","left":{"payload":{"protocol":"ip6","field":"daddr"}},"right":{"prefix":{"addr":"fd00::","len":64}}}},{"match":{"op":"!=","left":{"payload":{"protocol":"ip6","field":"daddr"}},"right":{"prefix":{"addr":"ff00::","len":8}}}},{"counter":null},{"masquerade":null}]]"#
         )
         #expect(throws: NFTablesError.self) { try BridgeFirewall.masqueradeRules(podAddresses: []) }
     }

@@ -5,7 +5,8 @@
 ///   network's pods), or between cluster CIDRs (vxlan).
 /// * `inet swcni_bridge`, chain `postrouting` (nat, hook postrouting, priority srcnat):
 ///   ipMasq, one rule per pod address: masquerade traffic from the pod that leaves the pod
-///   network; never pod-to-pod, never multicast.
+///   network; never pod-to-pod, never multicast. No anonymous sets in per-pod rules (see
+///   `masqueradeRules`).
 /// * `bridge swcni_spoof`, chain `prerouting` (filter, hook prerouting, priority -300):
 ///   macspoofchk, one rule per pod: frames entering from the pod's host-side veth must carry
 ///   the pod's MAC.
@@ -69,8 +70,13 @@ public struct BridgeFirewall: Sendable {
         return rules
     }
 
-    /// For each pod address: `ip saddr <pod> ip daddr != { <pod network>, <excluded>..., 224.0.0.0/4 } masquerade`.
+    /// For each pod address:
+    /// `ip saddr <pod> ip daddr != <pod network> [ip daddr != <excluded>]... ip daddr != 224.0.0.0/4 counter masquerade`.
     /// `podAddress` carries the pod network's prefix length (`10.1.0.5/24`).
+    ///
+    /// Chained `!=` matches rather than `!= { a, b }`: every anonymous set is a kernel set of
+    /// its own, and libnftables' cache dumps the elements of every set of the ruleset with one
+    /// netlink request per set on each `list`; 100 pods made every list ~100 dumps slower.
     public static func masqueradeRules(
         podAddresses: [NFTPrefix], excluding extra: [NFTPrefix] = []
     ) throws(NFTablesError) -> [[NFTStatement]] {
@@ -82,7 +88,7 @@ public struct BridgeFirewall: Sendable {
                 excluded.append(prefix)
             }
             excluded.append(.multicast(pod.family))
-            rules.append([.saddr(pod.host), try .daddr(anyOf: excluded, negated: true), .counter, .masquerade])
+            rules.append([.saddr(pod.host)] + excluded.map { .daddr($0, negated: true) } + [.counter, .masquerade])
         }
         return rules
     }
@@ -100,58 +106,58 @@ public struct BridgeFirewall: Sendable {
     /// `attachment` keeps it alive until the network's last attachment is removed.
     @discardableResult
     public func ensureForwardAccept(
-        _ context: NFTablesContext, attachment: NFTAttachment, bridge: String
+        _ session: NFTablesSession, attachment: NFTAttachment, bridge: String
     ) throws(NFTablesError) -> Bool {
         try filterTable.ensure(
-            context, attachment: attachment,
+            session, attachment: attachment,
             networkRules: [NFTChainRules(chain: forwardChain, rules: try Self.forwardAcceptRules(bridge: bridge))])
     }
 
     /// NAT-free accept of forwarded traffic between the cluster's pod CIDRs (vxlan).
     @discardableResult
     public func ensureForwardAccept(
-        _ context: NFTablesContext, attachment: NFTAttachment, between cidrs: [NFTPrefix]
+        _ session: NFTablesSession, attachment: NFTAttachment, between cidrs: [NFTPrefix]
     ) throws(NFTablesError) -> Bool {
         try filterTable.ensure(
-            context, attachment: attachment,
+            session, attachment: attachment,
             networkRules: [NFTChainRules(chain: forwardChain, rules: try Self.forwardAcceptRules(between: cidrs))])
     }
 
     /// ipMasq for one attachment.
     @discardableResult
     public func addMasquerade(
-        _ context: NFTablesContext, attachment: NFTAttachment, podAddresses: [NFTPrefix], excluding: [NFTPrefix] = []
+        _ session: NFTablesSession, attachment: NFTAttachment, podAddresses: [NFTPrefix], excluding: [NFTPrefix] = []
     ) throws(NFTablesError) -> Bool {
         let rules = try Self.masqueradeRules(podAddresses: podAddresses, excluding: excluding)
         return try filterTable.ensure(
-            context, attachment: attachment, attachmentRules: [NFTChainRules(chain: postroutingChain, rules: rules)])
+            session, attachment: attachment, attachmentRules: [NFTChainRules(chain: postroutingChain, rules: rules)])
     }
 
     /// macspoofchk for one attachment.
     @discardableResult
     public func addMacSpoofCheck(
-        _ context: NFTablesContext, attachment: NFTAttachment, hostInterface: String, mac: String
+        _ session: NFTablesSession, attachment: NFTAttachment, hostInterface: String, mac: String
     ) throws(NFTablesError) -> Bool {
         let rules = try Self.macSpoofRules(hostInterface: hostInterface, mac: mac)
         return try spoofTable.ensure(
-            context, attachment: attachment, attachmentRules: [NFTChainRules(chain: spoofChain, rules: rules)])
+            session, attachment: attachment, attachmentRules: [NFTChainRules(chain: spoofChain, rules: rules)])
     }
 
     /// Removes everything `attachment` added (DEL), in both tables. Idempotent.
     @discardableResult
-    public func remove(_ context: NFTablesContext, attachment: NFTAttachment) throws(NFTablesError) -> Bool {
-        let a = try filterTable.remove(context, attachment: attachment)
-        let b = try spoofTable.remove(context, attachment: attachment)
+    public func remove(_ session: NFTablesSession, attachment: NFTAttachment) throws(NFTablesError) -> Bool {
+        let a = try filterTable.remove(session, attachment: attachment)
+        let b = try spoofTable.remove(session, attachment: attachment)
         return a || b
     }
 
     /// Removes rules of `network`'s attachments not in `valid` (GC), in both tables.
     @discardableResult
     public func garbageCollect(
-        _ context: NFTablesContext, network: String, keeping valid: [NFTAttachment]
+        _ session: NFTablesSession, network: String, keeping valid: [NFTAttachment]
     ) throws(NFTablesError) -> Bool {
-        let a = try filterTable.garbageCollect(context, network: network, keeping: valid)
-        let b = try spoofTable.garbageCollect(context, network: network, keeping: valid)
+        let a = try filterTable.garbageCollect(session, network: network, keeping: valid)
+        let b = try spoofTable.garbageCollect(session, network: network, keeping: valid)
         return a || b
     }
 

@@ -5,7 +5,8 @@ public struct NFTTableListing: Sendable {
     public struct Chain: Sendable, Equatable {
         public let name: String
         public let handle: Int
-        /// `hook` of a base chain; nil for a regular chain.
+        /// `hook` of a base chain; nil for a regular chain. (From the netlink dump, only
+        /// whether there is one: `"hook"`; its handle there is 0.)
         public let hook: String?
     }
 
@@ -13,7 +14,7 @@ public struct NFTTableListing: Sendable {
         public let chain: String
         public let handle: Int
         public let comment: String?
-        /// The rule's `expr` array as libnftables printed it.
+        /// The rule's `expr` array as libnftables printed it (`null` from the netlink dump).
         public let expressions: JSONValue
     }
 
@@ -68,6 +69,18 @@ public struct NFTTableListing: Sendable {
 
     private func unreadable(_ reason: String) -> NFTablesError {
         NFTablesError(kind: .unreadableOutput, operation: "list table \(table)", reason: reason)
+    }
+
+    /// An empty listing, filled by the netlink dump.
+    init(table: NFTTable) { self.table = table }
+
+    mutating func appendChain(name: String, hook: String?) {
+        chains.append(Chain(name: name, handle: 0, hook: hook))
+    }
+
+    /// A rule from the netlink dump: handle and comment, no expressions (`null`).
+    mutating func appendRule(chain: String, handle: Int, comment: String?) {
+        rules.append(Rule(chain: chain, handle: handle, comment: comment, expressions: .null))
     }
 
     public func chain(named name: String) -> Chain? { chains.first { $0.name == name } }

@@ -19,9 +19,10 @@ public struct NFTChainRules: Sendable {
 ///   chain `attachments` is not a base chain and nothing jumps to it, so it costs packets
 ///   nothing). Network rules live while their network has a member; the table lives while it
 ///   has any member: the last attachment to leave deletes it.
-/// * `ensure` lists the table once and writes only when something differs (by tag, which
-///   includes a digest of each rule's content), in one transaction; unchanged is one netlink
-///   dump and no write.
+/// * `ensure` reads the table once (netlink dumps of its chains and rules' handles and
+///   comments, no libnftables) and writes only when something differs (by tag, which
+///   includes a digest of each rule's content), in one transaction; unchanged costs a few
+///   dumps, no write and no loading of libnftables.
 /// * `remove` and `garbageCollect` find rules by tag, without `prevResult`, and delete them,
 ///   the network rules left without members, base chains left empty, or the whole table,
 ///   in one transaction.
@@ -54,23 +55,20 @@ public struct NFTOwnedTable: Sendable {
     /// ones wanted, creating table and chains as needed. Returns true when it wrote anything.
     @discardableResult
     public func ensure(
-        _ context: NFTablesContext, attachment: NFTAttachment,
+        _ session: NFTablesSession, attachment: NFTAttachment,
         networkRules: [NFTChainRules] = [], attachmentRules: [NFTChainRules] = []
     ) throws(NFTablesError) -> Bool {
-        try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Bool in
-            let listing = try context.listTable(table)
-            let transaction = try planEnsure(
+        try listPlanApply(session, operation: "ensure rules of \(attachment) in table \(table)") { listing throws(NFTablesError) in
+            try planEnsure(
                 listing: listing, attachment: attachment, networkRules: networkRules, attachmentRules: attachmentRules)
-            try transaction.apply(context, operation: "ensure rules of \(attachment) in table \(table)")
-            return !transaction.isEmpty
         }
     }
 
     /// Removes every rule of `attachment` (and what no one uses any more). Idempotent.
     @discardableResult
-    public func remove(_ context: NFTablesContext, attachment: NFTAttachment) throws(NFTablesError) -> Bool {
+    public func remove(_ session: NFTablesSession, attachment: NFTAttachment) throws(NFTablesError) -> Bool {
         let key = attachment.key
-        return try removeTagged(context, operation: "remove rules of \(attachment) from table \(table)") {
+        return try removeTagged(session, operation: "remove rules of \(attachment) from table \(table)") {
             $0.attachmentKey == key
         }
     }
@@ -78,24 +76,43 @@ public struct NFTOwnedTable: Sendable {
     /// Removes the rules of `network`'s attachments that are not in `valid` (CNI GC).
     @discardableResult
     public func garbageCollect(
-        _ context: NFTablesContext, network: String, keeping valid: [NFTAttachment]
+        _ session: NFTablesSession, network: String, keeping valid: [NFTAttachment]
     ) throws(NFTablesError) -> Bool {
         let networkKey = NFTAttachment.networkKey(network)
         let keep = Set(valid.filter { $0.network == network }.map(\.key))
-        return try removeTagged(context, operation: "garbage-collect network \(network) in table \(table)") { tag in
+        return try removeTagged(session, operation: "garbage-collect network \(network) in table \(table)") { tag in
             guard tag.networkKey == networkKey, let key = tag.attachmentKey else { return false }
             return !keep.contains(key)
         }
     }
 
     private func removeTagged(
-        _ context: NFTablesContext, operation: String, _ matches: @escaping (RuleTag) -> Bool
+        _ session: NFTablesSession, operation: String, _ matches: @escaping (RuleTag) -> Bool
+    ) throws(NFTablesError) -> Bool {
+        try listPlanApply(session, operation: operation) { listing throws(NFTablesError) in
+            planRemoval(listing: listing, removing: matches)
+        }
+    }
+
+    /// Under the lock: list the table, plan, apply. When the transaction fails because an
+    /// object vanished (ENOENT: a writer that does not take our lock changed the table between
+    /// list and apply), lists and plans once more. Returns true when it wrote anything.
+    private func listPlanApply(
+        _ session: NFTablesSession, operation: String,
+        _ plan: (NFTTableListing?) throws(NFTablesError) -> NFTablesTransaction
     ) throws(NFTablesError) -> Bool {
         try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Bool in
-            let listing = try context.listTable(table)
-            let transaction = planRemoval(listing: listing, removing: matches)
-            try transaction.apply(context, operation: operation)
-            return !transaction.isEmpty
+            var attempt = 0
+            while true {
+                attempt += 1
+                let transaction = try plan(try session.snapshot(table))
+                do throws(NFTablesError) {
+                    try session.apply(transaction, operation: operation)
+                    return !transaction.isEmpty
+                } catch where error.isNotFound && attempt < 2 {
+                    continue
+                }
+            }
         }
     }
 
