@@ -171,12 +171,31 @@ struct BridgeOptionsTests {
     @Test func ipMasqMasqueradesOnlyTrafficLeavingThePodNetwork() throws {
         try BridgeTestHost.with { h in
             let c = try h.newContainer()
-            try h.add(h.config(#""isGateway":true,"ipMasq":true"#, ipam: h.ipam()), container: c)
+            try h.add(h.config(#""isDefaultGateway":true,"ipMasq":true"#, ipam: h.ipam()), container: c)
             let rules = try h.host.run(["nft", "list", "table", "inet", "swcni_bridge"])
-            #expect(rules.contains("ip saddr 10.88.0.2 ip daddr != { 10.88.0.0/24, 224.0.0.0/4 }"))
-            #expect(rules.contains("ip6 saddr fd88::2 ip6 daddr != { fd88::/64, ff00::/8 }"))
+            #expect(rules.contains("ip saddr 10.88.0.2 ip daddr != 10.88.0.0/24 ip daddr != 224.0.0.0/4"))
+            #expect(rules.contains("ip6 saddr fd88::2 ip6 daddr != fd88::/64 ip6 daddr != ff00::/8"))
             #expect(rules.contains("masquerade"))
             #expect(rules.contains("iifname \"\(h.bridge)\" accept"), "NAT-free forward accept for the bridge")
+        }
+    }
+
+    /// An "outside" namespace joined to the host by a veth, with no route back to the pods:
+    /// the pod reaches it only when its traffic is masqueraded to the host's address.
+    @Test(arguments: [true, false])
+    func ipMasqIsWhatLetsAPodReachTheOutside(_ masquerade: Bool) throws {
+        try BridgeTestHost.with { h in
+            let outside = try h.newContainer()
+            let hostEnd = "o\(h.bridge)"
+            try h.host.run(["ip", "link", "add", hostEnd, "type", "veth", "peer", "name", "uplink", "netns", outside.name])
+            try h.host.run(["ip", "addr", "add", "192.168.231.2/24", "dev", hostEnd])
+            try h.host.run(["ip", "link", "set", hostEnd, "up"])
+            try outside.run(["ip", "addr", "add", "192.168.231.1/24", "dev", "uplink"])
+            try outside.run(["ip", "link", "set", "uplink", "up"])
+            let c = try h.newContainer()
+            try h.add(h.config(#""isDefaultGateway":true,"ipMasq":\#(masquerade)"#, ipam: h.ipam(v6: nil)), container: c)
+            #expect(try h.ping(from: c, "192.168.231.1") == masquerade, "ipMasq \(masquerade)")
+            #expect(try h.ping(from: h.host, "192.168.231.1"), "the outside itself is reachable from the host")
         }
     }
 

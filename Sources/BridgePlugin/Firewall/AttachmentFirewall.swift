@@ -23,9 +23,9 @@ struct AttachmentFirewall {
 
     var attachment: NFTAttachment { NFTAttachment(network: network, containerID: containerID, ifname: ifName) }
 
-    private func open() throws(CNIError) -> (BridgeFirewall, NFTablesContext) {
+    private func open() throws(CNIError) -> (BridgeFirewall, NFTablesSession) {
         do {
-            return (try BridgeFirewall(), try NFTablesContext())
+            return (try BridgeFirewall(), try NFTablesSession())
         } catch {
             throw error.cniError
         }
@@ -71,7 +71,7 @@ struct AttachmentFirewall {
     static func garbageCollect(network: String, valid: [CNIAttachment]) throws(CNIError) {
         do {
             let firewall = try BridgeFirewall()
-            let context = try NFTablesContext()
+            let context = try NFTablesSession()
             let keep = valid.map { NFTAttachment(network: network, containerID: $0.containerID, ifname: $0.ifname) }
             try firewall.garbageCollect(context, network: network, keeping: keep)
         } catch {
