@@ -11,8 +11,9 @@ final class BridgeTestHost: @unchecked Sendable {
     let dataDir: String
     private(set) var containers: [TestNamespace] = []
 
-    /// The IPAM plugin used: the reference host-local (it accepts cniVersion up to 1.0.0).
-    static let ipamDir = TestEnvironment.referenceDir
+    /// Where the IPAM plugin is found (`CNI_PATH`): the reference host-local by default (it
+    /// accepts cniVersion up to 1.0.0); ours (next to the bridge binary) for 1.1.0 tests.
+    var ipamDir = TestEnvironment.referenceDir
 
     init() throws {
         host = try TestNamespace(prefix: "brh")
@@ -64,9 +65,14 @@ final class BridgeTestHost: @unchecked Sendable {
     ) throws -> PluginExec.Output {
         var env: [String: String] = [
             "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": command, "CNI_CONTAINERID": containerID,
-            "CNI_IFNAME": ifname, "CNI_PATH": Self.ipamDir,
+            "CNI_IFNAME": ifname, "CNI_PATH": ipamDir,
         ]
         if let path = netns ?? container?.path { env["CNI_NETNS"] = path }
+        if command == "GC" || command == "STATUS" {
+            env["CNI_CONTAINERID"] = nil
+            env["CNI_IFNAME"] = nil
+            env["CNI_NETNS"] = nil
+        }
         if let args { env["CNI_ARGS"] = args }
         let out = try Shell.run(["/usr/sbin/ip", "netns", "exec", host.name, binary], stdin: Data(config.utf8), environment: env)
         return PluginExec.Output(status: out.status, stdout: out.stdout, stderr: out.stderr)
@@ -122,7 +128,7 @@ final class BridgeTestHost: @unchecked Sendable {
     func reservations() throws -> [String] {
         let dir = "\(dataDir)/\(network)"
         let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return files.filter { !$0.hasPrefix("last_reserved_ip") && $0 != "lock" }.sorted()
+        return files.filter { !$0.hasPrefix("last_reserved_ip") && $0 != "lock" && !$0.hasPrefix(".") }.sorted()
     }
 
     /// Everything a leak could show up in: links, addresses, routes, rules, reservations.
