@@ -11,9 +11,18 @@ final class BridgeTestHost: @unchecked Sendable {
     let dataDir: String
     private(set) var containers: [TestNamespace] = []
 
-    /// Where the IPAM plugin is found (`CNI_PATH`): the reference host-local by default (it
-    /// accepts cniVersion up to 1.0.0); ours (next to the bridge binary) for 1.1.0 tests.
-    var ipamDir = TestEnvironment.referenceDir
+    /// Where the IPAM plugin is found (`CNI_PATH`): our host-local, next to the bridge binary,
+    /// when it was built; else the reference one (which accepts cniVersion up to 1.0.0).
+    /// `SWIFT_CNI_BRIDGE_IPAM=reference` forces the reference.
+    var ipamDir: String = {
+        let ours = TestEnvironment.binary("host-local")
+        if ProcessInfo.processInfo.environment["SWIFT_CNI_BRIDGE_IPAM"] != "reference",
+            FileManager.default.isExecutableFile(atPath: ours)
+        {
+            return TestEnvironment.binDir
+        }
+        return TestEnvironment.referenceDir
+    }()
 
     init() throws {
         host = try TestNamespace(prefix: "brh")
