@@ -75,3 +75,52 @@ struct BridgeConnectivityTests {
         }
     }
 }
+
+/// ADD announces the pod's addresses: a gratuitous ARP and an unsolicited neighbour
+/// advertisement reach the bridge (captured with a packet socket in the host namespace).
+@Suite("bridge announcements", .enabled(if: TestEnvironment.canRunNetNSTests))
+struct BridgeAnnouncementTests {
+    static let sniffer = #"""
+        import socket, struct, sys, time
+        ifname, v4, v6, timeout = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+        s.bind((ifname, 0)); s.settimeout(0.1)
+        print("ready", flush=True)
+        want4 = socket.inet_aton(v4); want6 = socket.inet_pton(socket.AF_INET6, v6)
+        seen = set(); end = time.time() + timeout
+        while time.time() < end and len(seen) < 2:
+            try: f = s.recv(2048)
+            except socket.timeout: continue
+            et = struct.unpack('!H', f[12:14])[0]
+            if et == 0x0806 and f[28:32] == want4 and f[38:42] == want4: seen.add('garp')
+            if et == 0x86dd and f[20] == 58 and f[54] == 136 and f[62:78] == want6: seen.add('una')
+        print(' '.join(sorted(seen)), flush=True)
+        """#
+
+    @Test func addSendsGratuitousARPAndUnsolicitedNA() throws {
+        try BridgeTestHost.with { h in
+            let config = h.config(#""isGateway":true"#, ipam: h.ipam())
+            try h.add(config, container: try h.newContainer(), containerID: "first")  // the bridge exists now
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", h.host.name, "python3", "-c", Self.sniffer, h.bridge, "10.88.0.3", "fd88::3", "4"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            // Wait for "ready" so the capture is open before the ADD.
+            var text = ""
+            let handle = pipe.fileHandleForReading
+            while !text.contains("ready\n") {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            try h.add(config, container: try h.newContainer(), containerID: "second")
+            text += String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(text.contains("garp"), "gratuitous ARP for 10.88.0.3: \(text)")
+            #expect(text.contains("una"), "unsolicited NA for fd88::3: \(text)")
+        }
+    }
+}

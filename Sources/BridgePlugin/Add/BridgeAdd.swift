@@ -86,6 +86,7 @@ struct BridgeAdd {
         var hostLink = created.hostLink
         if !config.disableContainerInterface {
             hostLink = try waitForPortUp(created.hostLink, host: host)
+            if config.isLayer3 { announce(created.containerLink, container: container) }
         }
         bridge = try BridgeSetup.refreshed(bridge, host: host)
         let containerLink = try BridgeSetup.refreshed(created.containerLink, host: container)
@@ -97,6 +98,20 @@ struct BridgeAdd {
             plan: plan, ipamDNS: ipamDNS, config: config)
         result.interfaces += extraInterfaces
         return result
+    }
+
+    /// Gratuitous ARP and unsolicited neighbour advertisements for the new addresses, once the
+    /// bridge port forwards: setting the container MAC to itself is a `NETDEV_CHANGEADDR`,
+    /// on which the kernel announces every address (`arp_notify=1`, `ndisc_notify=1`, set
+    /// earlier). Announcements sent when the link came up may have met a port still disabled.
+    /// Best effort: neighbours learn the address anyway on first contact.
+    private func announce(_ link: Link, container: NetlinkSocket) {
+        guard let mac = link.mac else { return }
+        do {
+            try container.setMAC(index: link.index, mac)
+        } catch {
+            Log.error("could not announce the addresses of \(link.name): \(error)")
+        }
     }
 
     /// The host end becomes operationally up once both ends are up; poll briefly for it.
