@@ -57,9 +57,10 @@ struct ContainerSetup {
         if config.enableDAD && plan.ips.contains(where: { $0.gateway != nil && $0.family == "6" }) {
             waitForDAD(link: link)
         }
+        let gateways = Self.familyGateways(plan.ips)
         for route in plan.routes {
-            let netlinkRoute = try Self.netlinkRoute(route, outputIndex: link.index)
-            try attempt("failed to add route \(route.dst) via \(route.gw ?? "(link)") on \"\(ifName)\"") {
+            let netlinkRoute = try Self.netlinkRoute(route, outputIndex: link.index, gateways: gateways)
+            try attempt("failed to add route \(route.dst) via \(netlinkRoute.gateway.map { "\($0)" } ?? "(link)") on \"\(ifName)\"") {
                 do { try container.addRoute(netlinkRoute) } catch where error.isAlreadyExists {}
             }
         }
@@ -74,14 +75,27 @@ struct ContainerSetup {
         }
     }
 
-    static func netlinkRoute(_ route: CNIResult.Route, outputIndex: Int32) throws(CNIError) -> Route {
+    /// The first gateway of each family among the addresses (`[isIPv4: gateway]`): a route
+    /// without `gw` goes via it, as the reference's `ipam.ConfigureIface` does.
+    static func familyGateways(_ ips: [CNIResult.IPConfig]) -> [Bool: String] {
+        var gateways: [Bool: String] = [:]
+        for ipc in ips {
+            guard let gateway = ipc.gateway, let address = IPPrefix(ipc.address) else { continue }
+            if gateways[address.isIPv4] == nil { gateways[address.isIPv4] = gateway }
+        }
+        return gateways
+    }
+
+    static func netlinkRoute(_ route: CNIResult.Route, outputIndex: Int32, gateways: [Bool: String] = [:]) throws(CNIError)
+        -> Route
+    {
         guard let destination = IPPrefix(route.dst) else {
             throw CNIError(.decodingFailure, "invalid route destination \"\(route.dst)\"")
         }
         var gateway: InetAddress? = nil
-        if let text = route.gw {
+        if let text = route.gw ?? gateways[destination.isIPv4] {
             guard let parsed = IPText.parse(text), parsed.count == destination.bytes.count else {
-                throw CNIError(.decodingFailure, "invalid gateway \"\(text)\" of route \(route.dst)")
+                throw CNIError(.decodingFailure, "invalid gateway \"\(text)\" for route \(route.dst)")
             }
             gateway = InetAddress(bytes: parsed)
         }

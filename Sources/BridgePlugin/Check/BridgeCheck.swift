@@ -107,8 +107,9 @@ struct BridgeCheck {
     }
 
     private func checkRoutes(_ prev: CNIResult, link: Link, container: NetlinkSocket) throws(CNIError) {
+        let gateways = ContainerSetup.familyGateways(prev.ips)
         for route in prev.routes {
-            let wanted = try ContainerSetup.netlinkRoute(route, outputIndex: link.index)
+            let wanted = try ContainerSetup.netlinkRoute(route, outputIndex: link.index, gateways: gateways)
             let family = wanted.destination.address.isIPv4 ? AF_INET : AF_INET6
             let routes = try attempt("could not list routes of the container") {
                 try container.routes(family: family, table: wanted.table)
@@ -118,7 +119,8 @@ struct BridgeCheck {
                     && (wanted.gateway == nil || r.gateway == wanted.gateway)
             }
             guard found else {
-                throw drift("route \(route.dst) via \(route.gw ?? "(link)") from prevResult is missing in the container")
+                throw drift(
+                    "route \(route.dst) via \(wanted.gateway.map { "\($0)" } ?? "(link)") from prevResult is missing in the container")
             }
         }
     }
