@@ -70,12 +70,17 @@ struct BridgeAdd {
                 try gateways.enableForwarding(
                     ipv4: !computed.bridgeAddressesV4.isEmpty, ipv6: !computed.bridgeAddressesV6.isEmpty)
             }
-            if !config.macSpoofCheck {
-                rollback.add("remove nftables rules of the attachment") { try firewall.remove() }
+            // The host routes pod traffic only through a gateway on the bridge or when it
+            // masquerades; without either, no rule is written (and DEL has none to delete:
+            // deleting nftables rules costs a kernel RCU grace period, ~15 ms).
+            if config.isGateway || config.ipMasq {
+                if !config.macSpoofCheck {
+                    rollback.add("remove nftables rules of the attachment") { try firewall.remove() }
+                }
+                try firewall.installForwardingAndMasquerade(
+                    bridge: config.bridgeName, addresses: computed.ips.compactMap { IPPrefix($0.address) },
+                    ipMasq: config.ipMasq)
             }
-            try firewall.installForwardingAndMasquerade(
-                bridge: config.bridgeName, addresses: computed.ips.compactMap { IPPrefix($0.address) },
-                ipMasq: config.ipMasq)
         } else {
             try containerSetup.applySysctls(hasIPv6: false)
             if !config.disableContainerInterface {
