@@ -10,13 +10,27 @@ struct BridgeDel {
     let config: BridgeConfig
 
     func run() throws(CNIError) {
-        if !request.netns.isEmpty {
-            try deleteContainerLink()
+        // Deleting nftables rules and deleting a veth each wait for an RCU grace period in
+        // the kernel: the rules go on a second thread while the veth goes here.
+        let firewall = AttachmentFirewall(request: request, config: config)
+        let rules = BackgroundStep { () -> CNIError? in
+            do throws(CNIError) {
+                try firewall.remove()
+                return nil
+            } catch {
+                return error
+            }
         }
+        var failure: CNIError? = nil
+        if !request.netns.isEmpty {
+            do { try deleteContainerLink() } catch { failure = error }
+        }
+        if let error = rules.join(), failure == nil { failure = error }
+        if let failure { throw failure }
+        // The address is released once the interface that carried it is gone.
         if config.isLayer3 {
             try IPAMDelegate.del(request)
         }
-        try AttachmentFirewall(request: request, config: config).remove()
     }
 
     private func deleteContainerLink() throws(CNIError) {
