@@ -19,11 +19,12 @@ public struct BridgePlugin: CNIPlugin {
         try BridgeCheck(request: request, config: try BridgeConfig(request: request)).run()
     }
 
-    /// IPAM GC, then removal of nftables rules of this network's attachments not listed.
+    /// IPAM GC, then removal of host veths (found by alias) and nftables rules of this network's attachments not listed.
     public func gc(_ request: CNIRequest) throws {
         let config = try BridgeConfig(request: request)
         if config.isLayer3 { try IPAMDelegate.gc(request) }
         if let valid = try request.config.validAttachments() {
+            try StaleVeths.delete(network: config.networkName, keeping: valid)
             try AttachmentFirewall.garbageCollect(network: config.networkName, valid: valid)
         }
     }

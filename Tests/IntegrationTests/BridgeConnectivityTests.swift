@@ -58,6 +58,32 @@ struct BridgeConnectivityTests {
         }
     }
 
+    /// The namespace's path is gone but a process still holds the namespace (so its veth
+    /// lives on): DEL finds the host end by its alias and removes the pair.
+    @Test func delWhenTheNamespacePathIsGoneButTheNamespaceLives() throws {
+        try BridgeTestHost.with { h in
+            let config = h.config(#""isGateway":true"#, ipam: h.ipam(v6: nil))
+            let c = try h.newContainer()
+            try h.add(config, container: c)
+            let holder = Process()
+            holder.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            holder.arguments = ["netns", "exec", c.name, "sleep", "20"]
+            try holder.run()
+            defer {
+                kill(holder.processIdentifier, SIGKILL)
+                holder.waitUntilExit()
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+            let path = c.path
+            c.remove()
+            #expect(try h.hostVeths().count == 1, "the namespace lives on, held by a process")
+            let del = try h.exec("DEL", config: config, container: nil, netns: path)
+            #expect(del.status == 0, "DEL: \(del.summary)")
+            #expect(try h.hostVeths().isEmpty, "the host end was found by its alias and deleted")
+            #expect(try h.reservations().isEmpty)
+        }
+    }
+
     @Test func delAfterTheNamespaceIsDeletedReleasesEverything() throws {
         try BridgeTestHost.with { h in
             let config = h.config(#""isGateway":true,"ipMasq":true,"macspoofchk":true"#, ipam: h.ipam(v6: nil))

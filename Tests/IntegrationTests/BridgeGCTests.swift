@@ -29,12 +29,16 @@ struct BridgeGCTests {
             #expect(rules.contains("/keep/eth0"), "the valid attachment's rules stay")
             #expect(rules.contains("ip saddr 10.88.0.2 "))
             #expect(!rules.contains("ip saddr 10.88.0.3 "))
+            #expect(try h.hostVeths().count == 1, "the stale attachment's veth is gone, the valid one stays")
+            #expect(try stale.link("eth0") == nil)
+            #expect(try keep.link("eth0") != nil)
 
             // GC with no valid attachment left clears everything of the network.
             let gcAll = try h.exec("GC", config: String(config.dropLast()) + #","cni.dev/valid-attachments":[]}"#, container: nil)
             #expect(gcAll.status == 0, "GC: \(gcAll.summary)")
             #expect(try h.reservations().isEmpty)
             #expect(try h.ruleset().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+            #expect(try h.hostVeths().isEmpty)
         }
     }
 

@@ -9,6 +9,17 @@ struct BridgeAdd {
     let config: BridgeConfig
 
     func run() throws(CNIError) -> CNIResult {
+        // The IPAM plugin runs while the bridge and the veth are set up.
+        let ipam = config.isLayer3 ? PendingIPAM(request: request) : nil
+        do {
+            return try setUp(ipam: ipam)
+        } catch {
+            ipam?.releaseIfUnclaimed()
+            throw error
+        }
+    }
+
+    private func setUp(ipam pending: PendingIPAM?) throws(CNIError) -> CNIResult {
         let namespace = NetworkNamespace(path: request.netns)
         let host = try attempt("could not open a netlink socket in the host namespace") { try NetlinkSocket() }
         let container = try attempt("failed to open netns \"\(request.netns)\"", code: .invalidEnvironment) {
@@ -18,7 +29,8 @@ struct BridgeAdd {
 
         let rollback = Rollback()
         do {
-            let result = try configure(host: host, container: container, namespace: namespace, bridge: &bridge, rollback: rollback)
+            let result = try configure(
+                host: host, container: container, namespace: namespace, bridge: &bridge, ipam: pending, rollback: rollback)
             return result
         } catch {
             rollback.run()
@@ -28,9 +40,10 @@ struct BridgeAdd {
 
     private func configure(
         host: NetlinkSocket, container: NetlinkSocket, namespace: NetworkNamespace, bridge: inout Link,
-        rollback: Rollback
+        ipam pending: PendingIPAM?, rollback: Rollback
     ) throws(CNIError) -> CNIResult {
-        let veth = VethSetup(config: config, host: host, container: container, ifName: request.ifName)
+        let alias = AttachmentAlias.make(network: config.networkName, containerID: request.containerID, ifName: request.ifName)
+        let veth = VethSetup(config: config, host: host, container: container, ifName: request.ifName, alias: alias)
         let created = try veth.create(rollback: rollback)
         try veth.configureHostEnd(created.hostLink, bridge: bridge)
 
@@ -44,10 +57,8 @@ struct BridgeAdd {
         var ipamDNS: CNIResult.DNS? = nil
         var extraInterfaces: [CNIResult.Interface] = []
         let containerSetup = ContainerSetup(config: config, container: container, namespace: namespace, ifName: request.ifName)
-        if config.isLayer3 {
-            let request = self.request
-            let ipam = try IPAMDelegate.add(request)
-            rollback.add("release the IPAM reservation") { try IPAMDelegate.del(request) }
+        if let pending {
+            let ipam = try pending.claim(rollback: rollback)
             guard !ipam.ips.isEmpty else {
                 throw CNIError(.internalError, "IPAM plugin returned missing IP config", details: "no \"ips\" in its result")
             }

@@ -9,6 +9,8 @@ struct VethSetup {
     let host: NetlinkSocket
     let container: NetlinkSocket
     let ifName: String
+    /// Written on the host end (`AttachmentAlias`).
+    let alias: String
 
     struct Created {
         var containerLink: Link
@@ -83,6 +85,7 @@ struct VethSetup {
     /// Joins the host end to `bridge`, sets hairpin, isolation and VLANs, `accept_ra=0`, up.
     func configureHostEnd(_ hostLink: Link, bridge: Link) throws(CNIError) {
         let name = hostLink.name
+        try attempt("failed to set the alias of \(name)") { try host.setAlias(index: hostLink.index, alias) }
         try attempt("failed to connect \"\(name)\" to bridge \(bridge.name)") {
             try host.setMaster(index: hostLink.index, bridge.index)
         }
