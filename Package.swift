@@ -45,8 +45,10 @@ let package = Package(
         .systemLibrary(
             name: "CMnl", pkgConfig: "libmnl",
             providers: [.apt(["libmnl-dev"])]),
+        // Headers only: NFTables loads libnftables with dlopen() when it must write, so
+        // no pkgConfig here (it would add -lnftables to every executable that imports it).
         .systemLibrary(
-            name: "CNftables", pkgConfig: "libnftables",
+            name: "CNftables",
             providers: [.apt(["libnftables-dev"])]),
 
         // MARK: Libraries

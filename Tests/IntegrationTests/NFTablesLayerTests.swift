@@ -75,6 +75,37 @@ struct NFTablesLayerTests {
         }
     }
 
+    @Test func fullSyncReplacesATableAtomically() throws {
+        try TestNamespace.with { ns in
+            let table = NFTTable(.inet, "swcni_policy")
+            let set = NFTSet(table: table, name: "sel", keyType: ["ipv4_addr"])
+            func sync(_ addresses: [String], extra: NFTRule? = nil) -> NFTablesTransaction {
+                var tx = NFTablesTransaction()
+                tx.replace(table)
+                let chain = NFTChain(table: table, name: "forward", base: NFTBaseChain(type: .filter, hook: .forward, priority: 0))
+                tx.add(chain)
+                tx.add(set)
+                tx.add(addresses.map { NFTElement(.string($0)) }, to: set)
+                tx.add(NFTRule(chain: chain, statements: [.daddr(inSet: "sel", family: .ipv4), .counter, .accept]))
+                if let extra { tx.add(extra) }
+                return tx
+            }
+            try Self.inside(ns) { try sync(["10.0.0.1", "10.0.0.2"]).apply(try $0.context()) }  // first sync: no table yet
+            try Self.inside(ns) { try sync(["10.0.0.3"]).apply(try $0.context()) }
+            var listing = try Self.inside(ns) { try $0.context().listTable(table) }
+            #expect(listing?.set(named: "sel")?.elements == [.string("10.0.0.3")])
+            #expect(listing?.rules.count == 1)
+            // A sync that fails (rule in a missing chain) leaves the previous table as it was.
+            let broken = NFTRule(chain: NFTChain(table: table, name: "missing"), statements: [.accept])
+            #expect(throws: NFTablesError.self) {
+                try Self.inside(ns) { try sync(["10.0.0.9"], extra: broken).apply(try $0.context()) }
+            }
+            listing = try Self.inside(ns) { try $0.context().listTable(table) }
+            #expect(listing?.set(named: "sel")?.elements == [.string("10.0.0.3")])
+            #expect(listing?.rules.count == 1)
+        }
+    }
+
     @Test func anInvalidTransactionChangesNothingAndReportsLibnftablesText() throws {
         try TestNamespace.with { ns in
             let table = NFTTable(.inet, "swcni_atomic")
@@ -126,17 +157,25 @@ struct NFTablesLayerTests {
             #expect(before.rules(table: "bridge swcni_spoof", chain: "prerouting").count == 1)
             // Every rule is ours and names the attachment or the network.
             for rule in before.rules { #expect(rule.comment?.hasPrefix("swcni ") == true) }
-            #expect(before.rules(ofAttachmentKey: Self.podA.key).count == 5)  // 2 masq + spoof + 2 memberships
+            #expect(before.rules(ofAttachmentKey: Self.podA.key).count == 3)  // 2 masq + spoof
+            // Membership chains, one per table the pod uses.
+            #expect(before.chains.filter { $0.hasSuffix(" m-\(Self.podA.networkKey)-\(Self.podA.key)") }.count == 2)
 
             // The same calls again write nothing and leave the same handles.
-            let again = try Self.inside(ns) { ctx in
-                [
+            let (again, loaded) = try Self.inside(ns) { ctx in
+                let wrote = [
                     try firewall.ensureForwardAccept(ctx, attachment: Self.podA, bridge: "cni0"),
                     try firewall.addMasquerade(ctx, attachment: Self.podA, podAddresses: [try NFTPrefix("10.1.0.5/24"), try NFTPrefix("fd00::5/64")]),
                     try firewall.addMacSpoofCheck(ctx, attachment: Self.podA, hostInterface: "veth1a", mac: "0a:58:0a:01:00:05"),
+                    try firewall.ensureAttachment(
+                        ctx, attachment: Self.podA, forwardAcceptBridge: "cni0",
+                        masquerade: [try NFTPrefix("10.1.0.5/24"), try NFTPrefix("fd00::5/64")]),
+                    try firewall.remove(ctx, attachment: NFTAttachment(network: "net1", containerID: "unknown", ifname: "eth0")),
                 ]
+                return (wrote, ctx.hasLoadedLibnftables)
             }
-            #expect(again == [false, false, false])
+            #expect(again == [false, false, false, false, false])
+            #expect(loaded == false, "reading and deciding that nothing changes must not load libnftables")
             let after = try NFTRulesetReader(namespace: ns.name)
             #expect(after.rules.map(\.handle) == before.rules.map(\.handle))
 
@@ -156,6 +195,57 @@ struct NFTablesLayerTests {
         }
     }
 
+    @Test func ensureAttachmentWritesForwardAndMasqueradeInOneTransaction() throws {
+        try Self.withSetup { ns, firewall in
+            let wrote = try Self.inside(ns) { ctx in
+                try firewall.ensureAttachment(
+                    ctx, attachment: Self.podA, forwardAcceptBridge: "cni0", masquerade: [try NFTPrefix("10.1.0.5/24")],
+                    excluding: [try NFTPrefix("10.244.0.0/16")])
+            }
+            #expect(wrote)
+            let state = try NFTRulesetReader(namespace: ns.name)
+            #expect(state.rules(table: "inet swcni_bridge", chain: "forward").count == 2)
+            let masq = state.rules(table: "inet swcni_bridge", chain: "postrouting")
+            #expect(masq.count == 1)
+            #expect(masq.first?.exprText.contains("10.244.0.0") == true)
+            // Changing the masquerade addresses replaces the pod's rule; the forward accepts stay.
+            let handles = state.rules(table: "inet swcni_bridge", chain: "forward").map(\.handle)
+            try Self.inside(ns) { ctx in
+                try firewall.ensureAttachment(ctx, attachment: Self.podA, forwardAcceptBridge: "cni0", masquerade: [try NFTPrefix("10.1.0.9/24")])
+            }
+            let after = try NFTRulesetReader(namespace: ns.name)
+            #expect(after.rules(table: "inet swcni_bridge", chain: "forward").map(\.handle) == handles)
+            #expect(after.rules(table: "inet swcni_bridge", chain: "postrouting").map(\.exprText).allSatisfy { $0.contains("10.1.0.9") })
+            #expect(after.rules(table: "inet swcni_bridge", chain: "postrouting").count == 1)
+        }
+    }
+
+    @Test func bridgeAndClusterForwardAcceptsOfOneNetworkCoexist() throws {
+        try Self.withSetup { ns, firewall in
+            try Self.inside(ns) { ctx in
+                try firewall.ensureForwardAccept(ctx, attachment: Self.podA, bridge: "cni0")
+                try firewall.ensureForwardAccept(ctx, attachment: Self.podA, between: [try NFTPrefix("10.244.0.0/16")])
+                try firewall.ensureForwardAccept(ctx, attachment: Self.podB, bridge: "cni0")
+            }
+            var state = try NFTRulesetReader(namespace: ns.name)
+            #expect(state.rules(table: "inet swcni_bridge", chain: "forward").count == 2)
+            #expect(state.rules(table: "inet swcni_bridge", chain: "forward-cluster").count == 1)
+            // Unchanged calls write nothing.
+            let wrote = try Self.inside(ns) { ctx in
+                [
+                    try firewall.ensureForwardAccept(ctx, attachment: Self.podA, bridge: "cni0"),
+                    try firewall.ensureForwardAccept(ctx, attachment: Self.podA, between: [try NFTPrefix("10.244.0.0/16")]),
+                ]
+            }
+            #expect(wrote == [false, false])
+            try Self.inside(ns) { _ = try firewall.remove($0, attachment: Self.podA) }
+            state = try NFTRulesetReader(namespace: ns.name)
+            #expect(state.rules(table: "inet swcni_bridge", chain: "forward").count == 2)  // B still uses them
+            try Self.inside(ns) { _ = try firewall.remove($0, attachment: Self.podB) }
+            #expect(try NFTRulesetReader(namespace: ns.name).tables.isEmpty)
+        }
+    }
+
     @Test func removeByTagLeavesOthersAndTheLastUserDeletesTheTables() throws {
         try Self.withSetup { ns, firewall in
             try Self.inside(ns) { ctx in
@@ -168,7 +258,9 @@ struct NFTablesLayerTests {
             #expect(try Self.inside(ns) { try firewall.remove($0, attachment: Self.podA) })
             let state = try NFTRulesetReader(namespace: ns.name)
             #expect(state.rules(ofAttachmentKey: Self.podA.key).isEmpty)
-            #expect(state.rules(ofAttachmentKey: Self.podB.key).count == 4)
+            #expect(state.rules(ofAttachmentKey: Self.podB.key).count == 2)
+            #expect(!state.chains.contains { $0.contains(Self.podA.key) })
+            #expect(state.chains.filter { $0.contains(Self.podB.key) }.count == 2)
             #expect(state.rules(table: "inet swcni_bridge", chain: "forward").count == 2)
             #expect(state.rules(table: "inet swcni_bridge", chain: "postrouting").first?.exprText.contains("10.1.0.6") == true)
 
@@ -194,8 +286,9 @@ struct NFTablesLayerTests {
             var state = try NFTRulesetReader(namespace: ns.name)
             #expect(state.rules(ofAttachmentKey: Self.podA.key).isEmpty)
             #expect(state.rules(ofAttachmentKey: Self.podC.key).isEmpty)
-            #expect(state.rules(ofAttachmentKey: Self.podB.key).count == 2)
-            #expect(state.rules(ofAttachmentKey: Self.otherNet.key).count == 2)
+            #expect(state.rules(ofAttachmentKey: Self.podB.key).count == 1)
+            #expect(state.rules(ofAttachmentKey: Self.otherNet.key).count == 1)
+            #expect(!state.chains.contains { $0.contains(Self.podA.key) || $0.contains(Self.podC.key) })
             #expect(state.rules(table: "inet swcni_bridge", chain: "forward").count == 4)
 
             // GC of net1 with nothing valid: net1's shared forward accepts go too, net2's stay.

@@ -50,6 +50,24 @@ struct NFTablesTrafficTests {
         }
     }
 
+    @Test func ipv6MasqueradeLeavesThePodNetworkOnly() throws {
+        try Self.withFirewall { topology, firewall in
+            try BridgeTopology.countUDP(in: topology.outside, sources: ["fd00:1::5", "fd00:77::1"])
+            try BridgeTopology.countUDP(in: topology.podB, sources: ["fd00:1::5", "fd00:1::1"])
+            try Self.inRouter(topology) { ctx in
+                try firewall.ensureAttachment(
+                    ctx, attachment: Self.podA, forwardAcceptBridge: "br0",
+                    masquerade: [try NFTPrefix("10.1.0.5/24"), try NFTPrefix("fd00:1::5/64")])
+            }
+            try BridgeTopology.sendUDP(from: topology.podA, to: "fd00:77::2")
+            #expect(try BridgeTopology.counted(in: topology.outside, source: "fd00:77::1") == 3)
+            #expect(try BridgeTopology.counted(in: topology.outside, source: "fd00:1::5") == 0)
+            try BridgeTopology.sendUDP(from: topology.podA, to: "fd00:1::6")
+            #expect(try BridgeTopology.counted(in: topology.podB, source: "fd00:1::5") == 3)
+            #expect(try BridgeTopology.counted(in: topology.podB, source: "fd00:1::1") == 0)
+        }
+    }
+
     @Test func macSpoofCheckDropsFramesWithAnotherSourceMAC() throws {
         try Self.withFirewall { topology, firewall in
             try BridgeTopology.countUDP(in: topology.podB, sources: ["10.1.0.5"])

@@ -15,6 +15,7 @@ struct OwnershipPlanTests {
     static let b = NFTAttachment(network: "net1", containerID: "ctr-b", ifname: "eth0")
     static let other = NFTAttachment(network: "net2", containerID: "ctr-c", ifname: "eth0")
     static let fwdRules: [[NFTStatement]] = [[.iifname("br0"), .accept], [.oifname("br0"), .accept]]
+    static let masqA: [[NFTStatement]] = [[.saddr(try! NFTPrefix("10.1.0.5")), .masquerade]]
 
     let owned = try! NFTOwnedTable(table: table, lockPath: nil)
 
@@ -32,6 +33,8 @@ struct OwnershipPlanTests {
             items.append(.object(JSONObject([("chain", .object(body))])))
         }
 
+        mutating func member(_ attachment: NFTAttachment) { chain(NFTMembership(attachment).chainName) }
+
         @discardableResult
         mutating func rule(_ chain: String, _ comment: String?) -> Int {
             handle += 1
@@ -47,62 +50,73 @@ struct OwnershipPlanTests {
         }
     }
 
-    static func member(_ att: NFTAttachment) -> String {
-        RuleTag.attachment(att, digest: RuleTag.digest(of: [.return])).comment(readable: "x")
-    }
-
     static func networkRule(_ network: String, _ body: [NFTStatement]) -> String {
         RuleTag.network(network, digest: RuleTag.digest(of: body)).comment(readable: network)
     }
 
-    @Test func ensureOnAnEmptyHostCreatesTableChainsRulesAndMembership() throws {
+    static func attachmentRule(_ att: NFTAttachment, _ body: [NFTStatement]) -> String {
+        RuleTag.attachment(att, digest: RuleTag.digest(of: body)).comment(readable: "x")
+    }
+
+    @Test func membershipChainNamesRoundTrip() {
+        let m = NFTMembership(Self.a)
+        #expect(m.chainName == "m-\(Self.a.networkKey)-\(Self.a.key)")
+        #expect(NFTMembership(chainName: m.chainName) == m)
+        for name in ["forward", "m-", "m-0123-4567", "m-\(Self.a.networkKey)-\(Self.a.key)-x", "x-\(Self.a.networkKey)-\(Self.a.key)"] {
+            #expect(NFTMembership(chainName: name) == nil)
+        }
+    }
+
+    @Test func ensureOnAnEmptyHostCreatesTableChainsMembershipAndRules() throws {
         let plan = try owned.planEnsure(
             listing: nil, attachment: Self.a,
-            networkRules: [NFTChainRules(chain: Self.forward, rules: Self.fwdRules)], attachmentRules: [])
+            networkRules: [NFTChainRules(chain: Self.forward, rules: Self.fwdRules)],
+            attachmentRules: [NFTChainRules(chain: Self.post, rules: Self.masqA)])
         let netKey = Self.a.networkKey
         let fwd1 = RuleTag.digest(of: Self.fwdRules[0])
         let fwd2 = RuleTag.digest(of: Self.fwdRules[1])
-        let member = RuleTag.digest(of: [.return])
+        let masq = RuleTag.digest(of: Self.masqA[0])
         #expect(
             plan.text
                 == #"{"nftables":[{"add":{"table":{"family":"inet","name":"swcni_t"}}},"#
-                + #"{"add":{"chain":{"family":"inet","table":"swcni_t","name":"attachments"}}},"#
                 + #"{"add":{"chain":{"family":"inet","table":"swcni_t","name":"forward","type":"filter","hook":"forward","prio":0,"policy":"accept"}}},"#
+                + #"{"add":{"chain":{"family":"inet","table":"swcni_t","name":"postrouting","type":"nat","hook":"postrouting","prio":100,"policy":"accept"}}},"#
+                + #"{"add":{"chain":{"family":"inet","table":"swcni_t","name":"m-\#(netKey)-\#(Self.a.key)"}}},"#
                 + #"{"add":{"rule":{"family":"inet","table":"swcni_t","chain":"forward","comment":"swcni n=\#(netKey) h=\#(fwd1) net1","expr":[{"match":{"op":"==","left":{"meta":{"key":"iifname"}},"right":"br0"}},{"accept":null}]}}},"#
                 + #"{"add":{"rule":{"family":"inet","table":"swcni_t","chain":"forward","comment":"swcni n=\#(netKey) h=\#(fwd2) net1","expr":[{"match":{"op":"==","left":{"meta":{"key":"oifname"}},"right":"br0"}},{"accept":null}]}}},"#
-                + #"{"add":{"rule":{"family":"inet","table":"swcni_t","chain":"attachments","comment":"swcni a=\#(Self.a.key) n=\#(netKey) h=\#(member) net1/ctr-a/eth0","expr":[{"return":null}]}}}]}"#)
+                + #"{"add":{"rule":{"family":"inet","table":"swcni_t","chain":"postrouting","comment":"swcni a=\#(Self.a.key) n=\#(netKey) h=\#(masq) net1/ctr-a/eth0","expr":[{"match":{"op":"==","left":{"payload":{"protocol":"ip","field":"saddr"}},"right":"10.1.0.5"}},{"masquerade":null}]}}}]}"#)
     }
 
     @Test func ensureWritesNothingWhenEverythingIsInPlace() throws {
         var builder = ListingBuilder()
-        builder.chain("attachments")
         builder.chain("forward", hook: "forward")
+        builder.chain("postrouting", hook: "postrouting")
         builder.rule("forward", Self.networkRule("net1", Self.fwdRules[0]))
         builder.rule("forward", Self.networkRule("net1", Self.fwdRules[1]))
-        builder.rule("attachments", Self.member(Self.b))
-        // A second attachment of the same network only adds its membership.
+        builder.member(Self.b)
+        // A second attachment of the same network adds its membership only.
         let plan = try owned.planEnsure(
             listing: try builder.listing(), attachment: Self.a,
             networkRules: [NFTChainRules(chain: Self.forward, rules: Self.fwdRules)], attachmentRules: [])
-        #expect(plan.commands.count == 1)
-        #expect(plan.text.contains(#""chain":"attachments""#))
-        builder.rule("attachments", Self.member(Self.a))
+        #expect(plan.text == #"{"nftables":[{"add":{"chain":{"family":"inet","table":"swcni_t","name":"\#(NFTMembership(Self.a).chainName)"}}}]}"#)
+        builder.member(Self.a)
+        builder.rule("postrouting", Self.attachmentRule(Self.a, Self.masqA[0]))
         let again = try owned.planEnsure(
             listing: try builder.listing(), attachment: Self.a,
-            networkRules: [NFTChainRules(chain: Self.forward, rules: Self.fwdRules)], attachmentRules: [])
+            networkRules: [NFTChainRules(chain: Self.forward, rules: Self.fwdRules)],
+            attachmentRules: [NFTChainRules(chain: Self.post, rules: Self.masqA)])
         #expect(again.isEmpty)
     }
 
     @Test func ensureReplacesChangedAndDuplicateRulesOfItsScopeOnly() throws {
         var builder = ListingBuilder()
-        builder.chain("attachments")
         builder.chain("forward", hook: "forward")
+        builder.member(Self.a)
         let stale = builder.rule("forward", Self.networkRule("net1", [.iifname("oldbr"), .accept]))
         builder.rule("forward", Self.networkRule("net1", Self.fwdRules[0]))
         let duplicate = builder.rule("forward", Self.networkRule("net1", Self.fwdRules[0]))
         builder.rule("forward", Self.networkRule("net2", [.iifname("oldbr"), .accept]))  // another network's
         builder.rule("forward", "hand-written")  // not ours
-        builder.rule("attachments", Self.member(Self.a))
         let plan = try owned.planEnsure(
             listing: try builder.listing(), attachment: Self.a,
             networkRules: [NFTChainRules(chain: Self.forward, rules: Self.fwdRules)], attachmentRules: [])
@@ -113,12 +127,24 @@ struct OwnershipPlanTests {
         #expect(commands[2].contains(#""right":"br0""#) && commands[2].contains("oifname"))
     }
 
-    @Test func removalOfTheLastUserDeletesTheTable() throws {
+    @Test func rulesOfChainsThatWereNotReadCountAsAbsent() throws {
         var builder = ListingBuilder()
-        builder.chain("attachments")
+        builder.chain("postrouting", hook: "postrouting")
+        builder.rule("postrouting", Self.attachmentRule(Self.b, Self.masqA[0]))
+        var listing = try builder.listing()
+        listing.rulesRead = .chains(["forward"])
+        let plan = try owned.planEnsure(
+            listing: listing, attachment: Self.a, networkRules: [],
+            attachmentRules: [NFTChainRules(chain: Self.post, rules: Self.masqA)])
+        #expect(plan.commands.count == 2)  // membership + the rule; nothing deleted
+        #expect(!plan.text.contains("delete"))
+    }
+
+    @Test func removalOfTheLastMemberDeletesTheTable() throws {
+        var builder = ListingBuilder()
         builder.chain("forward", hook: "forward")
         builder.rule("forward", Self.networkRule("net1", Self.fwdRules[0]))
-        builder.rule("attachments", Self.member(Self.a))
+        builder.member(Self.a)
         let plan = owned.planRemoval(listing: try builder.listing()) { $0.attachmentKey == Self.a.key }
         #expect(plan.text == #"{"nftables":[{"delete":{"table":{"family":"inet","name":"swcni_t"}}}]}"#)
         #expect(owned.planRemoval(listing: nil) { _ in true }.isEmpty)
@@ -126,23 +152,22 @@ struct OwnershipPlanTests {
 
     @Test func removalKeepsWhatOthersUseAndDropsEmptyBaseChains() throws {
         var builder = ListingBuilder()
-        builder.chain("attachments")
         builder.chain("forward", hook: "forward")
         builder.chain("postrouting", hook: "postrouting")
+        builder.member(Self.a)
+        builder.member(Self.other)
         let net1Forward = builder.rule("forward", Self.networkRule("net1", Self.fwdRules[0]))
         builder.rule("forward", Self.networkRule("net2", Self.fwdRules[0]))
-        let masqA = builder.rule("postrouting", RuleTag.attachment(Self.a, digest: "00000001").comment(readable: ""))
-        let memberA = builder.rule("attachments", Self.member(Self.a))
-        builder.rule("attachments", Self.member(Self.other))
+        let masqA = builder.rule("postrouting", Self.attachmentRule(Self.a, Self.masqA[0]))
         let plan = owned.planRemoval(listing: try builder.listing()) { $0.attachmentKey == Self.a.key }
         let commands = plan.commands.map { $0.serialized() }
-        // a's two rules, net1's network rule (no member left), then the emptied postrouting chain.
+        // net1's network rule (no member left), a's rule, a's membership, the emptied postrouting chain.
         #expect(commands.count == 4)
-        #expect(commands[0].contains(#""handle":\#(masqA)"#))
-        #expect(commands[1].contains(#""handle":\#(memberA)"#))
-        #expect(commands[2].contains(#""handle":\#(net1Forward)"#))
+        #expect(commands[0].contains(#""handle":\#(net1Forward)"#))
+        #expect(commands[1].contains(#""handle":\#(masqA)"#))
+        #expect(commands[2] == #"{"delete":{"chain":{"family":"inet","table":"swcni_t","name":"\#(NFTMembership(Self.a).chainName)"}}}"#)
         #expect(commands[3] == #"{"delete":{"chain":{"family":"inet","table":"swcni_t","name":"postrouting"}}}"#)
-        // Removing an attachment that is not there changes nothing.
+        // Removing an attachment that is not a member changes nothing.
         let absent = NFTAttachment(network: "net1", containerID: "gone", ifname: "eth0")
         #expect(owned.planRemoval(listing: try builder.listing()) { $0.attachmentKey == absent.key }.isEmpty)
     }
@@ -151,8 +176,8 @@ struct OwnershipPlanTests {
         #expect(throws: NFTablesError.self) { try NFTOwnedTable(table: NFTTable(.inet, "filter"), lockPath: nil) }
     }
 
-    @Test func membershipChainNameIsReserved() {
-        let bad = NFTChain(table: Self.table, name: "attachments", base: NFTBaseChain(type: .filter, hook: .input, priority: 0))
+    @Test func membershipChainNamesAreReserved() {
+        let bad = NFTChain(table: Self.table, name: "m-mine")
         #expect(throws: NFTablesError.self) {
             try owned.planEnsure(
                 listing: nil, attachment: Self.a, networkRules: [NFTChainRules(chain: bad, rules: [[.accept]])], attachmentRules: [])

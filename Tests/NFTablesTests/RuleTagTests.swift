@@ -1,3 +1,4 @@
+import CNISpec
 import Testing
 
 @testable import NFTables
@@ -25,6 +26,12 @@ struct RuleTagTests {
         #expect(NFTAttachment(network: "n", containerID: "ab", ifname: "c").key != NFTAttachment(network: "n", containerID: "a", ifname: "bc").key)
         // FNV-1a 64 of "a" is af63dc4c8601ec8c.
         #expect(NFTAttachment.networkKey("a") == "af63dc4c8601ec8c")
+    }
+
+    @Test func gcAttachmentsMapToTheSameKeys() {
+        let fromGC = NFTAttachment(network: "mynet", CNIAttachment(containerID: Self.attachment.containerID, ifname: "eth0"))
+        #expect(fromGC == Self.attachment)
+        #expect(fromGC.key == Self.attachment.key)
     }
 
     @Test func longReadablePartIsTruncatedToFitLibnftables() {

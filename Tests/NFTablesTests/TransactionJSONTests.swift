@@ -23,6 +23,13 @@ struct TransactionJSONTests {
         #expect(text { $0.delete(Self.table) } == #"{"nftables":[{"delete":{"table":{"family":"inet","name":"swcni_t"}}}]}"#)
     }
 
+    @Test func replaceIsAddDeleteAdd() {
+        #expect(
+            text { $0.replace(Self.table) }
+                == #"{"nftables":[{"add":{"table":{"family":"inet","name":"swcni_t"}}},{"delete":{"table":{"family":"inet","name":"swcni_t"}}},{"add":{"table":{"family":"inet","name":"swcni_t"}}}]}"#
+        )
+    }
+
     @Test func chainCommands() {
         #expect(
             text { $0.add(Self.forward) }

@@ -2,7 +2,7 @@
 ///
 /// * `inet swcni_bridge`, chain `forward` (filter, hook forward, priority 0, policy accept):
 ///   NAT-free accepts for traffic to and from the bridge (network rules, shared by the
-///   network's pods), or between cluster CIDRs (vxlan).
+///   network's pods); chain `forward-cluster` (same hook): accepts between cluster CIDRs (vxlan).
 /// * `inet swcni_bridge`, chain `postrouting` (nat, hook postrouting, priority srcnat):
 ///   ipMasq, one rule per pod address: masquerade traffic from the pod that leaves the pod
 ///   network; never pod-to-pod, never multicast. No anonymous sets in per-pod rules (see
@@ -35,6 +35,15 @@ public struct BridgeFirewall: Sendable {
     public var forwardChain: NFTChain {
         NFTChain(
             table: filterTable.table, name: "forward",
+            base: NFTBaseChain(type: .filter, hook: .forward, priority: NFTBaseChain.filterPriority))
+    }
+
+    /// Cluster CIDR accepts (vxlan) live in their own base chain on the forward hook, so they
+    /// never replace the bridge's accepts of the same network (bridge and vxlan of one conflist
+    /// share the network name, and network rules are reconciled per network and chain).
+    public var clusterForwardChain: NFTChain {
+        NFTChain(
+            table: filterTable.table, name: "forward-cluster",
             base: NFTBaseChain(type: .filter, hook: .forward, priority: NFTBaseChain.filterPriority))
     }
 
@@ -120,7 +129,7 @@ public struct BridgeFirewall: Sendable {
     ) throws(NFTablesError) -> Bool {
         try filterTable.ensure(
             session, attachment: attachment,
-            networkRules: [NFTChainRules(chain: forwardChain, rules: try Self.forwardAcceptRules(between: cidrs))])
+            networkRules: [NFTChainRules(chain: clusterForwardChain, rules: try Self.forwardAcceptRules(between: cidrs))])
     }
 
     /// ipMasq for one attachment.
@@ -141,6 +150,29 @@ public struct BridgeFirewall: Sendable {
         let rules = try Self.macSpoofRules(hostInterface: hostInterface, mac: mac)
         return try spoofTable.ensure(
             session, attachment: attachment, attachmentRules: [NFTChainRules(chain: spoofChain, rules: rules)])
+    }
+
+    /// What ADD of the bridge plugin needs in `inet swcni_bridge`, in one read and at most one
+    /// transaction: the network's forward accepts for `bridge` (when given) and the pod's
+    /// masquerade rules (when `masquerade` is not empty). Separate `ensureForwardAccept` and
+    /// `addMasquerade` calls work too, but the second one reads the per-pod chain again.
+    @discardableResult
+    public func ensureAttachment(
+        _ session: NFTablesSession, attachment: NFTAttachment, forwardAcceptBridge bridge: String?,
+        masquerade podAddresses: [NFTPrefix], excluding: [NFTPrefix] = []
+    ) throws(NFTablesError) -> Bool {
+        var networkRules: [NFTChainRules] = []
+        var attachmentRules: [NFTChainRules] = []
+        if let bridge {
+            networkRules.append(NFTChainRules(chain: forwardChain, rules: try Self.forwardAcceptRules(bridge: bridge)))
+        }
+        if !podAddresses.isEmpty {
+            attachmentRules.append(NFTChainRules(
+                chain: postroutingChain, rules: try Self.masqueradeRules(podAddresses: podAddresses, excluding: excluding)))
+        }
+        guard !networkRules.isEmpty || !attachmentRules.isEmpty else { return false }
+        return try filterTable.ensure(
+            session, attachment: attachment, networkRules: networkRules, attachmentRules: attachmentRules)
     }
 
     /// Removes everything `attachment` added (DEL), in both tables. Idempotent.

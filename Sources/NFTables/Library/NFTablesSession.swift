@@ -30,6 +30,14 @@ public final class NFTablesSession {
         try NFTDump(socket: socket).snapshot(table)
     }
 
+    /// Like `snapshot(_:)`, reading only the rules of the chains `ruleScope` picks after
+    /// seeing the table's chains.
+    public func snapshot(
+        _ table: NFTTable, ruleScope: (NFTTableListing) -> NFTRuleScope
+    ) throws(NFTablesError) -> NFTTableListing? {
+        try NFTDump(socket: socket).snapshot(table, ruleScope: ruleScope)
+    }
+
     /// Applies a transaction; loads libnftables only when the transaction is not empty.
     public func apply(_ transaction: NFTablesTransaction, operation: String) throws(NFTablesError) {
         guard !transaction.isEmpty else { return }

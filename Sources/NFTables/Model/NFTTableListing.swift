@@ -26,7 +26,11 @@ public struct NFTTableListing: Sendable {
     }
 
     public let table: NFTTable
+    /// Which chains' rules this listing holds (`list table` holds all of them).
+    public internal(set) var rulesRead: NFTRuleScope = .all
     public private(set) var chains: [Chain] = []
+    /// The attachments using the table, from their membership chains.
+    public private(set) var memberships: [NFTMembership] = []
     public private(set) var rules: [Rule] = []
     public private(set) var sets: [Set] = []
 
@@ -51,6 +55,7 @@ public struct NFTTableListing: Sendable {
                     throw unreadable("chain without name or handle: \(item.serialized())")
                 }
                 chains.append(Chain(name: name, handle: handle, hook: body["hook"]?.stringValue))
+                if let member = NFTMembership(chainName: name) { memberships.append(member) }
             case "rule":
                 guard let chain = body["chain"]?.stringValue, let handle = body["handle"]?.intValue else {
                     throw unreadable("rule without chain or handle: \(item.serialized())")
@@ -76,6 +81,7 @@ public struct NFTTableListing: Sendable {
 
     mutating func appendChain(name: String, hook: String?) {
         chains.append(Chain(name: name, handle: 0, hook: hook))
+        if let member = NFTMembership(chainName: name) { memberships.append(member) }
     }
 
     /// A rule from the netlink dump: handle and comment, no expressions (`null`).
@@ -87,5 +93,19 @@ public struct NFTTableListing: Sendable {
 
     public func rules(in chain: String) -> [Rule] { rules.filter { $0.chain == chain } }
 
+    /// Whether the rules of `chain` were read.
+    public func hasRules(of chain: String) -> Bool {
+        switch rulesRead {
+        case .all: return true
+        case .chains(let names): return names.contains(chain)
+        }
+    }
+
     public func set(named name: String) -> Set? { sets.first { $0.name == name } }
+}
+
+/// Which rules a snapshot reads.
+public enum NFTRuleScope: Sendable, Equatable {
+    case all
+    case chains(Set<String>)
 }

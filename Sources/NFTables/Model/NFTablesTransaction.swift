@@ -29,6 +29,15 @@ public struct NFTablesTransaction: Sendable {
     public mutating func flush(_ table: NFTTable) { append("flush", "table", table.reference) }
     public mutating func delete(_ table: NFTTable) { append("delete", "table", table.reference) }
 
+    /// Starts a full sync of `table`: `add` (so that the delete cannot fail), `delete`, `add`.
+    /// Follow with every chain, set and rule of the table in the same transaction: the kernel
+    /// swaps the old table for the new one atomically, and a failure leaves the old one.
+    public mutating func replace(_ table: NFTTable) {
+        add(table)
+        delete(table)
+        add(table)
+    }
+
     // MARK: Chains
     public mutating func add(_ chain: NFTChain) { append("add", "chain", chain.definition) }
     public mutating func create(_ chain: NFTChain) { append("create", "chain", chain.definition) }

@@ -31,10 +31,13 @@ struct NFTDump {
         }
     }
 
-    /// The table's chains and rules, or nil when the table does not exist.
-    func snapshot(_ table: NFTTable) throws(NFTablesError) -> NFTTableListing? {
+    /// The table's chains and the rules of the chains `ruleScope` picks once it has seen the
+    /// chains (handle and comment of each rule), or nil when the table does not exist.
+    func snapshot(
+        _ table: NFTTable, ruleScope: (NFTTableListing) -> NFTRuleScope = { _ in .all }
+    ) throws(NFTablesError) -> NFTTableListing? {
         for _ in 0..<5 {
-            guard let outcome = try attempt(table) else { continue }  // interrupted: retry
+            guard let outcome = try attempt(table, ruleScope: ruleScope) else { continue }  // interrupted: retry
             return outcome.exists ? outcome.listing : nil
         }
         throw NFTablesError(
@@ -42,7 +45,9 @@ struct NFTDump {
             reason: "the ruleset kept changing during the dump (NLM_F_DUMP_INTR five times)")
     }
 
-    private func attempt(_ table: NFTTable) throws(NFTablesError) -> (exists: Bool, listing: NFTTableListing)? {
+    private func attempt(
+        _ table: NFTTable, ruleScope: (NFTTableListing) -> NFTRuleScope
+    ) throws(NFTablesError) -> (exists: Bool, listing: NFTTableListing)? {
         let family = Self.familyNumber(table.family)
         let name = Array(table.name.utf8)
         var exists = false
@@ -61,18 +66,44 @@ struct NFTDump {
             listing.appendChain(name: Self.string(bytes, nameRange), hook: attributes[Self.chainHook] != nil ? "hook" : nil)
         }
         guard chainsComplete else { return nil }
-        let filter = [Self.attribute(Self.ruleTable, Self.nulTerminated(table.name))]
-        let rulesComplete = try dump(Self.msgGetRule, family: family, attributes: filter) { bytes, payload in
-            let attributes = Self.attributes(bytes, payload)
-            guard let tableRange = attributes[Self.ruleTable], Self.equals(bytes, tableRange, name),
-                let chainRange = attributes[Self.ruleChain],
-                let handleRange = attributes[Self.ruleHandle], handleRange.count == 8
-            else { return }
-            let handle = bytes[handleRange].reduce(0) { $0 << 8 | Int($1) }  // big-endian u64
-            let comment = attributes[Self.ruleUserdata].flatMap { Self.comment(bytes, $0) }
-            listing.appendRule(chain: Self.string(bytes, chainRange), handle: handle, comment: comment)
+        let scope = ruleScope(listing)
+        listing.rulesRead = scope
+        var filters: [[[UInt8]]] = []
+        switch scope {
+        case .all:
+            filters = [[Self.attribute(Self.ruleTable, Self.nulTerminated(table.name))]]
+        case .chains(let chains):
+            // The kernel filters rule dumps by table and chain; only existing chains are asked.
+            for chain in chains.sorted() where listing.chain(named: chain) != nil {
+                filters.append([
+                    Self.attribute(Self.ruleTable, Self.nulTerminated(table.name)),
+                    Self.attribute(Self.ruleChain, Self.nulTerminated(chain)),
+                ])
+            }
         }
-        guard rulesComplete else { return nil }
+        for filter in filters {
+            let rulesComplete = try dump(Self.msgGetRule, family: family, attributes: filter) { bytes, payload in
+                // The hot loop (one message per rule): no dictionary, no copies.
+                var tableRange: Range<Int>?, chainRange: Range<Int>?, handleRange: Range<Int>?, userdata: Range<Int>?
+                Self.forEachAttribute(bytes, payload) { type, range in
+                    switch type {
+                    case Self.ruleTable: tableRange = range
+                    case Self.ruleChain: chainRange = range
+                    case Self.ruleHandle: handleRange = range
+                    case Self.ruleUserdata: userdata = range
+                    default: break
+                    }
+                }
+                guard let tableRange, Self.equals(bytes, tableRange, name), let chainRange,
+                    let handleRange, handleRange.count == 8
+                else { return }
+                var handle = 0
+                for index in handleRange { handle = handle << 8 | Int(bytes[index]) }  // big-endian u64
+                let comment = userdata.flatMap { Self.comment(bytes, $0) }
+                listing.appendRule(chain: Self.string(bytes, chainRange), handle: handle, comment: comment)
+            }
+            guard rulesComplete else { return nil }
+        }
         return (true, listing)
     }
 
@@ -124,17 +155,22 @@ struct NFTDump {
 
     // MARK: Attribute encoding and decoding (host-endian headers, NLA_ALIGNTO 4)
 
-    /// The ranges of the top-level attributes in `range` (later duplicates win).
-    static func attributes(_ bytes: [UInt8], _ range: Range<Int>) -> [UInt16: Range<Int>] {
-        var result: [UInt16: Range<Int>] = [:]
+    /// Calls `body` with the type and value range of each top-level attribute in `range`.
+    static func forEachAttribute(_ bytes: [UInt8], _ range: Range<Int>, _ body: (UInt16, Range<Int>) -> Void) {
         var offset = range.lowerBound
         while offset + 4 <= range.upperBound {
             let length = Int(u16(bytes, offset))
             let type = u16(bytes, offset + 2) & 0x3FFF  // strip NLA_F_NESTED / NLA_F_NET_BYTEORDER
             guard length >= 4, offset + length <= range.upperBound else { break }
-            result[type] = (offset + 4)..<(offset + length)
+            body(type, (offset + 4)..<(offset + length))
             offset += (length + 3) & ~3
         }
+    }
+
+    /// The ranges of the top-level attributes in `range` (later duplicates win).
+    static func attributes(_ bytes: [UInt8], _ range: Range<Int>) -> [UInt16: Range<Int>] {
+        var result: [UInt16: Range<Int>] = [:]
+        forEachAttribute(bytes, range) { result[$0] = $1 }
         return result
     }
 

@@ -1,3 +1,5 @@
+import CNISpec
+
 /// One attachment of a container to a network: what CNI's ADD/DEL/GC identify by
 /// (network name, container ID, interface name).
 public struct NFTAttachment: Sendable, Hashable, CustomStringConvertible {
@@ -9,6 +11,11 @@ public struct NFTAttachment: Sendable, Hashable, CustomStringConvertible {
         self.network = network
         self.containerID = containerID
         self.ifname = ifname
+    }
+
+    /// An attachment named in a GC request's `cni.dev/valid-attachments`.
+    public init(network: String, _ attachment: CNIAttachment) {
+        self.init(network: network, containerID: attachment.containerID, ifname: attachment.ifname)
     }
 
     /// 16 hex digits identifying the attachment (FNV-1a 64 of network, container ID, ifname).

@@ -15,27 +15,26 @@ public struct NFTChainRules: Sendable {
 /// Ownership model:
 /// * Every rule we write carries a `RuleTag` comment. Attachment rules belong to one
 ///   (network, container, ifname); network rules are shared by all attachments of a network.
-/// * Every attachment that uses the table has a membership rule (`return`, never reached: the
-///   chain `attachments` is not a base chain and nothing jumps to it, so it costs packets
-///   nothing). Network rules live while their network has a member; the table lives while it
-///   has any member: the last attachment to leave deletes it.
-/// * `ensure` reads the table once (netlink dumps of its chains and rules' handles and
-///   comments, no libnftables) and writes only when something differs (by tag, which
-///   includes a digest of each rule's content), in one transaction; unchanged costs a few
-///   dumps, no write and no loading of libnftables.
-/// * `remove` and `garbageCollect` find rules by tag, without `prevResult`, and delete them,
-///   the network rules left without members, base chains left empty, or the whole table,
-///   in one transaction.
-/// * List and write happen under `NFTablesLock` (when `lockPath` is set), so concurrent
+/// * Every attachment that uses the table has a membership chain (`NFTMembership`: empty,
+///   never jumped to). Network rules live while their network has a member; the table lives
+///   while it has any member: the last attachment to leave deletes it.
+/// * Reads are netlink dumps (`NFTablesSession.snapshot`), never libnftables: the table and
+///   chain lists always (cheap: no expressions), and only the rules that the decision needs:
+///   an ADD of a new attachment reads the rules of the chains holding network rules (a few),
+///   not the per-pod rules; a DEL of an unknown attachment reads no rule at all.
+/// * `ensure` writes only when something differs (by tag, which includes a digest of each
+///   rule's content), in one transaction; `remove` and `garbageCollect` find rules by tag,
+///   without `prevResult`, and delete them with the network rules left without members, the
+///   base chains left empty, or the whole table, in one transaction.
+/// * Read and write happen under `NFTablesLock` (when `lockPath` is set), so concurrent
 ///   plugins never duplicate shared rules or race a table deletion.
 ///
 /// One component (bridge, vxlan, ...) per table: network rules of a network in a chain are
-/// replaced by whatever the last `ensure` for that chain wanted.
+/// replaced by whatever the last `ensure` for that chain wanted. Chain names starting with
+/// `m-` are reserved for memberships.
 public struct NFTOwnedTable: Sendable {
     public let table: NFTTable
     public let lockPath: String?
-
-    public static let membershipChainName = "attachments"
 
     public init(table: NFTTable, lockPath: String? = NFTablesLock.defaultPath) throws(NFTablesError) {
         guard table.name.hasPrefix(RuleTag.marker) else {
@@ -45,9 +44,9 @@ public struct NFTOwnedTable: Sendable {
         self.lockPath = lockPath
     }
 
-    public var membershipChain: NFTChain { NFTChain(table: table, name: Self.membershipChainName) }
-
-    static let membershipStatements: [NFTStatement] = [.return]
+    public func membershipChain(_ attachment: NFTAttachment) -> NFTChain {
+        NFTChain(table: table, name: NFTMembership(attachment).chainName)
+    }
 
     // MARK: Operations
 
@@ -58,17 +57,28 @@ public struct NFTOwnedTable: Sendable {
         _ session: NFTablesSession, attachment: NFTAttachment,
         networkRules: [NFTChainRules] = [], attachmentRules: [NFTChainRules] = []
     ) throws(NFTablesError) -> Bool {
-        try listPlanApply(session, operation: "ensure rules of \(attachment) in table \(table)") { listing throws(NFTablesError) in
-            try planEnsure(
-                listing: listing, attachment: attachment, networkRules: networkRules, attachmentRules: attachmentRules)
-        }
+        let membership = NFTMembership(attachment).chainName
+        let networkChains = Set(networkRules.map(\.chain.name))
+        let attachmentChains = Set(attachmentRules.map(\.chain.name))
+        return try readPlanApply(
+            session, operation: "ensure rules of \(attachment) in table \(table)",
+            ruleScope: { listing in
+                // A new attachment (no membership) has no rules: read only the network rules.
+                listing.chain(named: membership) == nil
+                    ? .chains(networkChains) : .chains(networkChains.union(attachmentChains))
+            },
+            plan: { listing throws(NFTablesError) in
+                try planEnsure(
+                    listing: listing, attachment: attachment, networkRules: networkRules,
+                    attachmentRules: attachmentRules)
+            })
     }
 
     /// Removes every rule of `attachment` (and what no one uses any more). Idempotent.
     @discardableResult
     public func remove(_ session: NFTablesSession, attachment: NFTAttachment) throws(NFTablesError) -> Bool {
         let key = attachment.key
-        return try removeTagged(session, operation: "remove rules of \(attachment) from table \(table)") {
+        return try removeMatching(session, operation: "remove rules of \(attachment) from table \(table)") {
             $0.attachmentKey == key
         }
     }
@@ -80,32 +90,35 @@ public struct NFTOwnedTable: Sendable {
     ) throws(NFTablesError) -> Bool {
         let networkKey = NFTAttachment.networkKey(network)
         let keep = Set(valid.filter { $0.network == network }.map(\.key))
-        return try removeTagged(session, operation: "garbage-collect network \(network) in table \(table)") { tag in
-            guard tag.networkKey == networkKey, let key = tag.attachmentKey else { return false }
-            return !keep.contains(key)
+        return try removeMatching(session, operation: "garbage-collect network \(network) in table \(table)") {
+            $0.networkKey == networkKey && !keep.contains($0.attachmentKey)
         }
     }
 
-    private func removeTagged(
-        _ session: NFTablesSession, operation: String, _ matches: @escaping (RuleTag) -> Bool
+    private func removeMatching(
+        _ session: NFTablesSession, operation: String, _ matches: @escaping (NFTMembership) -> Bool
     ) throws(NFTablesError) -> Bool {
-        try listPlanApply(session, operation: operation) { listing throws(NFTablesError) in
-            planRemoval(listing: listing, removing: matches)
-        }
+        try readPlanApply(
+            session, operation: operation,
+            ruleScope: { listing in
+                // Rules are read only when some member goes.
+                listing.memberships.contains(where: matches) ? .all : .chains([])
+            },
+            plan: { listing in planRemoval(listing: listing, removing: matches) })
     }
 
-    /// Under the lock: list the table, plan, apply. When the transaction fails because an
-    /// object vanished (ENOENT: a writer that does not take our lock changed the table between
-    /// list and apply), lists and plans once more. Returns true when it wrote anything.
-    private func listPlanApply(
-        _ session: NFTablesSession, operation: String,
-        _ plan: (NFTTableListing?) throws(NFTablesError) -> NFTablesTransaction
+    /// Under the lock: read, plan, apply. When the transaction fails because an object
+    /// vanished (ENOENT: a writer that does not take our lock changed the table between read
+    /// and write), reads and plans once more. Returns true when it wrote anything.
+    private func readPlanApply(
+        _ session: NFTablesSession, operation: String, ruleScope: (NFTTableListing) -> NFTRuleScope,
+        plan: (NFTTableListing?) throws(NFTablesError) -> NFTablesTransaction
     ) throws(NFTablesError) -> Bool {
         try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Bool in
             var attempt = 0
             while true {
                 attempt += 1
-                let transaction = try plan(try session.snapshot(table))
+                let transaction = try plan(try session.snapshot(table, ruleScope: ruleScope))
                 do throws(NFTablesError) {
                     try session.apply(transaction, operation: operation)
                     return !transaction.isEmpty
@@ -119,7 +132,8 @@ public struct NFTOwnedTable: Sendable {
     // MARK: Planning (pure: listing in, transaction out)
 
     /// The transaction that brings `listing` (nil: no table) to the wanted state; empty when
-    /// nothing differs.
+    /// nothing differs. Rules of a chain whose rules the listing did not read count as absent
+    /// (correct for a non-member, whose rules do not exist).
     public func planEnsure(
         listing: NFTTableListing?, attachment: NFTAttachment,
         networkRules: [NFTChainRules], attachmentRules: [NFTChainRules]
@@ -128,18 +142,20 @@ public struct NFTOwnedTable: Sendable {
         if listing == nil { transaction.add(table) }
 
         var chains: [NFTChain] = []
-        for chain in [membershipChain] + networkRules.map(\.chain) + attachmentRules.map(\.chain) {
+        for chain in networkRules.map(\.chain) + attachmentRules.map(\.chain) {
             guard chain.table == table else {
                 throw .invalidArgument("chain \(chain.name)", "belongs to table \(chain.table), not \(table)")
             }
-            if chain.name == Self.membershipChainName, chain != membershipChain {
-                throw .invalidArgument("chain \(chain.name)", "the name is reserved for attachment membership")
+            if chain.name.hasPrefix(NFTMembership.prefix) {
+                throw .invalidArgument("chain \(chain.name)", "names starting with \"\(NFTMembership.prefix)\" are reserved for memberships")
             }
             if !chains.contains(where: { $0.name == chain.name }) { chains.append(chain) }
         }
         for chain in chains where listing?.chain(named: chain.name) == nil {
             transaction.add(chain)
         }
+        let membership = membershipChain(attachment)
+        if listing?.chain(named: membership.name) == nil { transaction.add(membership) }
 
         for wanted in networkRules {
             reconcile(
@@ -148,16 +164,12 @@ public struct NFTOwnedTable: Sendable {
                 tag: { RuleTag.network(attachment.network, digest: $0) }, readable: attachment.network)
         }
         let readable = "\(attachment.network)/\(attachment.containerID.prefix(12))/\(attachment.ifname)"
-        for wanted in attachmentRules where wanted.chain.name != Self.membershipChainName {
+        for wanted in attachmentRules {
             reconcile(
                 &transaction, listing: listing, chain: wanted.chain, bodies: wanted.rules,
                 owns: { $0.attachmentKey == attachment.key },
                 tag: { RuleTag.attachment(attachment, digest: $0) }, readable: readable)
         }
-        reconcile(
-            &transaction, listing: listing, chain: membershipChain, bodies: [Self.membershipStatements],
-            owns: { $0.attachmentKey == attachment.key },
-            tag: { RuleTag.attachment(attachment, digest: $0) }, readable: readable)
         return transaction
     }
 
@@ -173,12 +185,14 @@ public struct NFTOwnedTable: Sendable {
             if !wanted.contains(where: { $0.tag == t }) { wanted.append((t, body)) }
         }
         var present: Set<RuleTag> = []
-        for rule in listing?.rules(in: chain.name) ?? [] {
-            guard let comment = rule.comment, let t = RuleTag(comment: comment), owns(t) else { continue }
-            if wanted.contains(where: { $0.tag == t }), !present.contains(t) {
-                present.insert(t)
-            } else {
-                transaction.deleteRule(in: chain, handle: rule.handle)  // stale or duplicate
+        if let listing, listing.hasRules(of: chain.name) {
+            for rule in listing.rules(in: chain.name) {
+                guard let comment = rule.comment, let t = RuleTag(comment: comment), owns(t) else { continue }
+                if wanted.contains(where: { $0.tag == t }), !present.contains(t) {
+                    present.insert(t)
+                } else {
+                    transaction.deleteRule(in: chain, handle: rule.handle)  // stale or duplicate
+                }
             }
         }
         for item in wanted where !present.contains(item.tag) {
@@ -186,41 +200,43 @@ public struct NFTOwnedTable: Sendable {
         }
     }
 
-    /// The transaction that deletes every attachment rule matching `removing`, then network
-    /// rules whose network has no member left, base chains left empty, or the whole table
-    /// when no attachment uses it any more. Empty when there is nothing to do.
-    public func planRemoval(listing: NFTTableListing?, removing: (RuleTag) -> Bool) -> NFTablesTransaction {
+    /// The transaction that deletes the memberships matching `removing` with every rule of
+    /// those attachments, then network rules whose network has no member left and base
+    /// chains left empty, or the whole table when no member is left. Empty when no member
+    /// matches. Needs all rules in `listing` when some member matches.
+    public func planRemoval(listing: NFTTableListing?, removing: (NFTMembership) -> Bool) -> NFTablesTransaction {
         var transaction = NFTablesTransaction()
         guard let listing else { return transaction }
-        var doomed: [NFTTableListing.Rule] = []
-        var users: Set<String> = []  // network keys with a remaining attachment rule
-        var anyUser = false
-        var networkRules: [(NFTTableListing.Rule, RuleTag)] = []
-        for rule in listing.rules {
-            guard let comment = rule.comment, let tag = RuleTag(comment: comment) else { continue }
-            if tag.attachmentKey == nil {
-                networkRules.append((rule, tag))
-            } else if removing(tag) {
-                doomed.append(rule)
-            } else {
-                anyUser = true
-                users.insert(tag.networkKey)
-            }
-        }
-        if !anyUser {
+        let members = listing.memberships
+        let leaving = Set(members.filter(removing))
+        guard !leaving.isEmpty else { return transaction }
+        let staying = members.filter { !leaving.contains($0) }
+        if staying.isEmpty {
             transaction.delete(table)  // the last user turns the lights off
             return transaction
         }
-        for (rule, tag) in networkRules where !users.contains(tag.networkKey) { doomed.append(rule) }
-        guard !doomed.isEmpty else { return transaction }
-        let doomedHandles = Set(doomed.map(\.handle))
-        for rule in doomed {
+        let leavingKeys = Set(leaving.map(\.attachmentKey))
+        let networksStaying = Set(staying.map(\.networkKey))
+        var doomed: Set<Int> = []
+        for rule in listing.rules {
+            guard let comment = rule.comment, let tag = RuleTag(comment: comment) else { continue }
+            if let key = tag.attachmentKey {
+                if leavingKeys.contains(key) { doomed.insert(rule.handle) }
+            } else if !networksStaying.contains(tag.networkKey) {
+                doomed.insert(rule.handle)
+            }
+        }
+        for rule in listing.rules where doomed.contains(rule.handle) {
             transaction.deleteRule(in: NFTChain(table: table, name: rule.chain), handle: rule.handle)
         }
+        for member in members where leaving.contains(member) {
+            transaction.delete(NFTChain(table: table, name: member.chainName))
+        }
         for chain in listing.chains where chain.hook != nil {
-            let remaining = listing.rules(in: chain.name).filter { !doomedHandles.contains($0.handle) }
-            let hadDoomed = listing.rules(in: chain.name).count != remaining.count
-            if remaining.isEmpty && hadDoomed { transaction.delete(NFTChain(table: table, name: chain.name)) }
+            let rules = listing.rules(in: chain.name)
+            if !rules.isEmpty && rules.allSatisfy({ doomed.contains($0.handle) }) {
+                transaction.delete(NFTChain(table: table, name: chain.name))
+            }
         }
         return transaction
     }

@@ -37,6 +37,15 @@ final class BridgeTopology {
         try Shell.must(["ip", "-n", outside.name, "addr", "add", "192.168.77.2/24", "dev", "eth0"])
         try Shell.must(["ip", "-n", outside.name, "link", "set", "eth0", "up"])
         try router.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
+        // IPv6 beside IPv4 (nodad: usable at once): pods fd00:1::5, fd00:1::6; outside fd00:77::2.
+        try router.run(["sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"])
+        try Shell.must(["ip", "-n", r, "addr", "add", "fd00:1::1/64", "dev", "br0", "nodad"])
+        try Shell.must(["ip", "-n", r, "addr", "add", "fd00:77::1/64", "dev", "up0", "nodad"])
+        try Shell.must(["ip", "-n", outside.name, "addr", "add", "fd00:77::2/64", "dev", "eth0", "nodad"])
+        for (pod, address) in [(podA, "fd00:1::5/64"), (podB, "fd00:1::6/64")] {
+            try Shell.must(["ip", "-n", pod.name, "addr", "add", address, "dev", "eth0", "nodad"])
+            try Shell.must(["ip", "-n", pod.name, "-6", "route", "add", "default", "via", "fd00:1::1"])
+        }
     }
 
     static func with(_ body: (BridgeTopology) throws -> Void) throws {
@@ -47,7 +56,7 @@ final class BridgeTopology {
     static func sendUDP(from ns: TestNamespace, to destination: String, port: Int = 9999, count: Int = 3) throws {
         let script = """
             import socket, time
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s = socket.socket(socket.AF_INET6 if ":" in "\(destination)" else socket.AF_INET, socket.SOCK_DGRAM)
             for _ in range(\(count)):
                 try:
                     s.sendto(b"swcni", ("\(destination)", \(port)))
@@ -61,7 +70,10 @@ final class BridgeTopology {
     /// Installs, in `ns` (a test namespace), a table counting incoming UDP to `port` per source.
     static func countUDP(in ns: TestNamespace, sources: [String], port: Int = 9999) throws {
         var text = "table inet observe {\n chain input { type filter hook input priority 0; policy accept;\n"
-        for source in sources { text += "  ip saddr \(source) udp dport \(port) counter comment \"\(source)\"\n" }
+        for source in sources {
+            let proto = source.contains(":") ? "ip6" : "ip"
+            text += "  \(proto) saddr \(source) udp dport \(port) counter comment \"\(source)\"\n"
+        }
         text += " }\n}\n"
         try load(text, in: ns)
     }
