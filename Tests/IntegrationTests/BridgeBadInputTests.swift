@@ -48,6 +48,14 @@ struct BridgeBadInputTests {
         }
     }
 
+    @Test func aMissingNamespaceIsCode4AndReservesNothing() throws {
+        try BridgeTestHost.with { h in
+            let out = try h.exec("ADD", config: h.config(ipam: h.ipam()), container: nil, netns: "/run/netns/no-such-namespace")
+            #expect(out.code == 4, "\(out.summary)")
+            #expect(try h.reservations().isEmpty && h.hostVeths().isEmpty)
+        }
+    }
+
     @Test func anIPAMPluginThatCannotBeFoundRollsBackTheVeth() throws {
         try BridgeTestHost.with { h in
             let ns = try h.newContainer()

@@ -9,6 +9,11 @@ struct BridgeAdd {
     let config: BridgeConfig
 
     func run() throws(CNIError) -> CNIResult {
+        // A namespace that cannot be used fails the ADD before anything is reserved.
+        let netns = request.netns
+        try attempt("failed to open netns \"\(netns)\"", code: .invalidEnvironment) {
+            try NetworkNamespace(path: netns).validate()
+        }
         // The IPAM plugin runs while the bridge and the veth are set up.
         let ipam = config.isLayer3 ? PendingIPAM(request: request) : nil
         do {
@@ -48,10 +53,9 @@ struct BridgeAdd {
         try veth.configureHostEnd(created.hostLink, bridge: bridge)
 
         let firewall = AttachmentFirewall(request: request, config: config)
-        if config.macSpoofCheck, let mac = created.containerLink.mac {
-            rollback.add("remove nftables rules of the attachment") { try firewall.remove() }
-            try firewall.installSpoofCheck(hostVeth: created.hostLink.name, containerMAC: mac)
-        }
+        let spoofCheck = config.macSpoofCheck ? created.containerLink.mac.map { (created.hostLink.name, $0) } : nil
+        var rules: BackgroundStep<Void>? = nil
+        defer { _ = rules?.join() }  // never leave the rules' thread running (rollback removes them)
 
         var plan: GatewayPlan? = nil
         var ipamDNS: CNIResult.DNS? = nil
@@ -65,6 +69,14 @@ struct BridgeAdd {
             ipamDNS = ipam.dns.isEmpty ? nil : ipam.dns
             let computed = try GatewayPlan.compute(ipam: ipam, config: config)
             plan = computed
+            // The host routes pod traffic only through a gateway on the bridge or when it
+            // masquerades; without either, no forward rule is written (and DEL has none to
+            // delete: deleting nftables rules costs a kernel RCU grace period, ~15 ms).
+            let forwarding = config.isGateway || config.ipMasq
+                ? AttachmentFirewall.Forwarding(
+                    bridge: config.bridgeName, addresses: computed.ips.compactMap { IPPrefix($0.address) }, ipMasq: config.ipMasq)
+                : nil
+            rules = startRules(firewall, spoofCheck: spoofCheck, forwarding: forwarding, rollback: rollback)
             try containerSetup.applySysctls(hasIPv6: computed.ips.contains { $0.family == "6" })
             try containerSetup.configure(link: created.containerLink, plan: computed)
 
@@ -81,18 +93,8 @@ struct BridgeAdd {
                 try gateways.enableForwarding(
                     ipv4: !computed.bridgeAddressesV4.isEmpty, ipv6: !computed.bridgeAddressesV6.isEmpty)
             }
-            // The host routes pod traffic only through a gateway on the bridge or when it
-            // masquerades; without either, no rule is written (and DEL has none to delete:
-            // deleting nftables rules costs a kernel RCU grace period, ~15 ms).
-            if config.isGateway || config.ipMasq {
-                if !config.macSpoofCheck {
-                    rollback.add("remove nftables rules of the attachment") { try firewall.remove() }
-                }
-                try firewall.installForwardingAndMasquerade(
-                    bridge: config.bridgeName, addresses: computed.ips.compactMap { IPPrefix($0.address) },
-                    ipMasq: config.ipMasq)
-            }
         } else {
+            rules = startRules(firewall, spoofCheck: spoofCheck, forwarding: nil, rollback: rollback)
             try containerSetup.applySysctls(hasIPv6: false)
             if !config.disableContainerInterface {
                 try containerSetup.bringUp(link: created.containerLink)
@@ -106,6 +108,7 @@ struct BridgeAdd {
         }
         bridge = try BridgeSetup.refreshed(bridge, host: host)
         let containerLink = try BridgeSetup.refreshed(created.containerLink, host: container)
+        if case .failure(let error) = rules?.join() { throw error }
 
         var result = BridgeResult.assemble(
             bridge: .init(name: bridge.name, mac: bridge.mac?.description),
@@ -114,6 +117,24 @@ struct BridgeAdd {
             plan: plan, ipamDNS: ipamDNS, config: config)
         result.interfaces += extraInterfaces
         return result
+    }
+
+    /// Writes the attachment's nftables rules on a second thread while the container is
+    /// configured (their removal is registered with the rollback first); nil when there are none.
+    private func startRules(
+        _ firewall: AttachmentFirewall, spoofCheck: (String, MACAddress)?, forwarding: AttachmentFirewall.Forwarding?,
+        rollback: Rollback
+    ) -> BackgroundStep<Void>? {
+        guard spoofCheck != nil || forwarding != nil else { return nil }
+        rollback.add("remove nftables rules of the attachment") { try firewall.remove() }
+        let spoof = spoofCheck.map { AttachmentFirewall.SpoofCheck(hostVeth: $0.0, containerMAC: $0.1) }
+        return BackgroundStep { () -> Result<Void, CNIError> in
+            do throws(CNIError) {
+                return .success(try firewall.install(spoofCheck: spoof, forwarding: forwarding))
+            } catch {
+                return .failure(error)
+            }
+        }
     }
 
     /// Gratuitous ARP and unsolicited neighbour advertisements for the new addresses, once the

@@ -31,26 +31,35 @@ struct AttachmentFirewall {
         }
     }
 
-    /// `iifname <host veth> ether saddr != <container MAC> drop`.
-    func installSpoofCheck(hostVeth: String, containerMAC: MACAddress) throws(CNIError) {
-        let (firewall, context) = try open()
-        do {
-            try firewall.addMacSpoofCheck(context, attachment: attachment, hostInterface: hostVeth, mac: containerMAC.description)
-        } catch {
-            throw error.cniError
-        }
+    /// macspoofchk: `iifname <host veth> ether saddr != <container MAC> drop`.
+    struct SpoofCheck: Sendable {
+        var hostVeth: String
+        var containerMAC: MACAddress
     }
 
-    /// Forward accepts to and from the bridge, and (with `ipMasq`) masquerading of the pod's
+    /// Forward accepts to and from the bridge, and with `ipMasq` masquerading of the pod's
     /// addresses towards destinations outside the pod network.
-    func installForwardingAndMasquerade(bridge: String, addresses: [IPPrefix], ipMasq: Bool) throws(CNIError) {
-        let (firewall, context) = try open()
+    struct Forwarding: Sendable {
+        var bridge: String
+        var addresses: [IPPrefix]
+        var ipMasq: Bool
+    }
+
+    /// Writes the rules asked for, in one session.
+    func install(spoofCheck: SpoofCheck?, forwarding: Forwarding?) throws(CNIError) {
+        let (firewall, session) = try open()
         do {
-            try firewall.ensureForwardAccept(context, attachment: attachment, bridge: bridge)
-            if ipMasq && !addresses.isEmpty {
-                var prefixes: [NFTPrefix] = []
-                for address in addresses { prefixes.append(try NFTPrefix(address.description)) }
-                try firewall.addMasquerade(context, attachment: attachment, podAddresses: prefixes)
+            if let spoofCheck {
+                try firewall.addMacSpoofCheck(
+                    session, attachment: attachment, hostInterface: spoofCheck.hostVeth, mac: spoofCheck.containerMAC.description)
+            }
+            if let forwarding {
+                try firewall.ensureForwardAccept(session, attachment: attachment, bridge: forwarding.bridge)
+                if forwarding.ipMasq && !forwarding.addresses.isEmpty {
+                    var prefixes: [NFTPrefix] = []
+                    for address in forwarding.addresses { prefixes.append(try NFTPrefix(address.description)) }
+                    try firewall.addMasquerade(session, attachment: attachment, podAddresses: prefixes)
+                }
             }
         } catch {
             throw error.cniError
