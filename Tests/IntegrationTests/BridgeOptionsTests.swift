@@ -79,6 +79,19 @@ struct BridgeOptionsTests {
         }
     }
 
+    /// Isolated ports talk to the bridge (gateway) but not to each other.
+    @Test func portIsolationBlocksPodToPodButNotTheGateway() throws {
+        try BridgeTestHost.with { h in
+            let config = h.config(#""isGateway":true,"portIsolation":true"#, ipam: h.ipam(v6: nil))
+            let a = try h.newContainer()
+            let b = try h.newContainer()
+            try h.add(config, container: a, containerID: "a")
+            try h.add(config, container: b, containerID: "b")
+            #expect(try h.ping(from: a, "10.88.0.1"), "gateway reachable")
+            #expect(try !h.ping(from: a, "10.88.0.3", timeout: 1), "isolated ports do not reach each other")
+        }
+    }
+
     @Test func promiscMode() throws {
         try BridgeTestHost.with { h in
             let c = try h.newContainer()
