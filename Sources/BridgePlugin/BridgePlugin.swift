@@ -11,8 +11,9 @@ public struct BridgePlugin: CNIPlugin {
         try BridgeAdd(request: request, config: try BridgeConfig(request: request)).run()
     }
 
+    /// Needs no valid options (see `BridgeConfig.init(cleanupOf:)`).
     public func del(_ request: CNIRequest) throws {
-        try BridgeDel(request: request, config: try BridgeConfig(request: request)).run()
+        try BridgeDel(request: request, config: BridgeConfig(cleanupOf: request.config)).run()
     }
 
     public func check(_ request: CNIRequest) throws {
@@ -21,7 +22,7 @@ public struct BridgePlugin: CNIPlugin {
 
     /// IPAM GC, then removal of host veths (found by alias) and nftables rules of this network's attachments not listed.
     public func gc(_ request: CNIRequest) throws {
-        let config = try BridgeConfig(request: request)
+        let config = BridgeConfig(cleanupOf: request.config)
         if config.isLayer3 { try IPAMDelegate.gc(request) }
         if let valid = try request.config.validAttachments() {
             try StaleVeths.delete(network: config.networkName, keeping: valid)

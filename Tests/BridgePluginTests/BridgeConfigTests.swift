@@ -165,3 +165,13 @@ struct BridgeConfigTests {
         #expect(try Fixture.config(#""dns":{}"#).dns == nil)
     }
 }
+
+@Suite("BridgeConfig for cleanup")
+struct BridgeCleanupConfigTests {
+    @Test func invalidOptionsDoNotMatterForCleanup() throws {
+        let conf = try Fixture.netConf(
+            #"{"cniVersion":"1.0.0","name":"net1","type":"bridge","vlan":9999,"mtu":"x","hairpinMode":true,"promiscMode":true,"ipam":{"type":"host-local"}}"#)
+        let c = BridgeConfig(cleanupOf: conf)
+        #expect(c.networkName == "net1" && c.ipamType == "host-local" && c.isLayer3)
+    }
+}

@@ -48,6 +48,19 @@ struct BridgeBadInputTests {
         }
     }
 
+    /// A configuration broken after ADD must not block DEL (chains abort on a failed DEL).
+    @Test func delSucceedsWithOptionsThatNoLongerValidate() throws {
+        try BridgeTestHost.with { h in
+            let c = try h.newContainer()
+            try h.add(h.config(#""isGateway":true,"ipMasq":true"#, ipam: h.ipam(v6: nil)), container: c)
+            let broken = h.config(#""isGateway":true,"ipMasq":true,"vlan":9999,"ipMasqBackend":"iptables""#, ipam: h.ipam(v6: nil))
+            let del = try h.exec("DEL", config: broken, container: c)
+            #expect(del.status == 0, "\(del.summary)")
+            #expect(try h.reservations().isEmpty && h.hostVeths().isEmpty)
+            #expect(try h.ruleset().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        }
+    }
+
     @Test func aMissingNamespaceIsCode4AndReservesNothing() throws {
         try BridgeTestHost.with { h in
             let out = try h.exec("ADD", config: h.config(ipam: h.ipam()), container: nil, netns: "/run/netns/no-such-namespace")

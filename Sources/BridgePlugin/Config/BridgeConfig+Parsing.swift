@@ -76,6 +76,14 @@ extension BridgeConfig {
         dns = config.dns
     }
 
+    /// What DEL and GC need, without validating the options: the network name and the IPAM
+    /// type. A configuration edited into something invalid after ADD (or a `CNI_ARGS` MAC
+    /// that no longer parses) must not block the release of what ADD created.
+    public init(cleanupOf config: NetConf) {
+        self.init(networkName: config.name)
+        ipamType = config.ipamType
+    }
+
     /// `runtimeConfig.mac` > `args.cni.mac` > `CNI_ARGS` `MAC=`; empty strings are ignored.
     static func requestedMAC(config: NetConf, cniArgs: CNIArgs) throws(CNIError) -> MACAddress? {
         if let text = try config.runtimeConfig.string("mac"), !text.isEmpty {
