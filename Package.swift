@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "loopback", targets: ["loopback"]),
         .executable(name: "host-local", targets: ["host-local"]),
         .executable(name: "cnictl", targets: ["cnictl"]),
+        .executable(name: "bridge", targets: ["bridge"]),
         .library(name: "CNISpec", targets: ["CNISpec"]),
     ],
     dependencies: [
@@ -60,6 +61,7 @@ let package = Package(
         .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "LinkControl", "NetNS"]),
         .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"]),
         .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
+        .target(name: "BridgePlugin", dependencies: ["CNISpec", "Netlink", "NetNS", "NFTables"]),
         .target(name: "NFTables", dependencies: ["CNftables", "CNISpec"]),
 
         // MARK: Executables (product name = CNI type)
@@ -69,6 +71,9 @@ let package = Package(
         .executableTarget(
             name: "host-local", dependencies: ["HostLocalPlugin"],
             linkerSettings: staticExecutable),
+        .executableTarget(
+            name: "bridge", dependencies: ["BridgePlugin"],
+            linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "cnictl",
             dependencies: [
@@ -82,6 +87,7 @@ let package = Package(
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink", "NFTables"]),
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
+        .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
     ]
 )

@@ -1,0 +1,41 @@
+import CNISpec
+
+/// The IPAM ADD of one request, started at once on its own thread. `claim` waits for its
+/// result and hands the release to the rollback; `releaseIfUnclaimed` releases an address
+/// nobody claimed because the ADD failed before it got there.
+final class PendingIPAM {
+    private let request: CNIRequest
+    private let step: BackgroundStep<CNIResult>
+    private var claimed = false
+
+    init(request: CNIRequest) {
+        self.request = request
+        step = BackgroundStep { () -> Result<CNIResult, CNIError> in
+            do throws(CNIError) {
+                return .success(try IPAMDelegate.add(request))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    func claim(rollback: Rollback) throws(CNIError) -> CNIResult {
+        claimed = true
+        let result = try step.join().get()
+        let request = self.request
+        rollback.add("release the IPAM reservation") { try IPAMDelegate.del(request) }
+        return result
+    }
+
+    func releaseIfUnclaimed() {
+        guard !claimed else { return }
+        claimed = true
+        if case .success = step.join() {
+            do {
+                try IPAMDelegate.del(request)
+            } catch {
+                Log.error("rollback: IPAM DEL failed: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import BridgePlugin
+import CNISpec
+
+PluginMain.run(BridgePlugin())
