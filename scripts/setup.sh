@@ -41,7 +41,7 @@ if [ "$DEPS" = 1 ]; then
     apt-get install -y -qq --no-install-recommends \
         pkg-config libmnl-dev libnftables-dev \
         iproute2 nftables procps util-linux \
-        containernetworking-plugins iperf3 python3 >/dev/null
+        iputils-ping containernetworking-plugins iperf3 python3 >/dev/null
 fi
 
 SWIFT_BUILD_FLAGS=(-c release --static-swift-stdlib)
