@@ -28,17 +28,22 @@ public struct BridgePortSettings: Sendable, Equatable {
 
     func encode(into message: NetlinkMessage) {
         if let hairpin { message.put(UInt16(nl: IFLA_BRPORT_MODE), u8: hairpin ? 1 : 0) }
-        if let isolated { message.put(UInt16(nl: IFLA_BRPORT_ISOLATED), u8: isolated ? 1 : 0) }
         if let learning { message.put(UInt16(nl: IFLA_BRPORT_LEARNING), u8: learning ? 1 : 0) }
+        if let isolated { message.put(UInt16(nl: IFLA_BRPORT_ISOLATED), u8: isolated ? 1 : 0) }
     }
 }
 
 extension NetlinkSocket {
     /// Sets hairpin / isolated / learning on bridge port `index` (it must be enslaved already).
     public func setBridgePort(index: Int32, _ settings: BridgePortSettings) throws {
+        try request(Self.portMessage(index: index, settings), "set bridge port options on ifindex \(index)")
+    }
+
+    /// `RTM_SETLINK` on `AF_BRIDGE` with the options in `IFLA_PROTINFO`.
+    static func portMessage(index: Int32, _ settings: BridgePortSettings) -> NetlinkMessage {
         let message = LinkMessage.set(index: index, family: UInt8(AF_BRIDGE))
         // The bridge reads IFLA_PROTINFO as a nest only when NLA_F_NESTED is set (nest() sets it).
         message.nest(UInt16(nl: IFLA_PROTINFO)) { settings.encode(into: $0) }
-        try request(message, "set bridge port options on ifindex \(index)")
+        return message
     }
 }

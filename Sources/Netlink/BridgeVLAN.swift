@@ -41,17 +41,14 @@ extension NetlinkSocket {
     /// With `bridgeItself`, `index` is the bridge and the VLAN is set on the bridge device
     /// (`self`), e.g. so a gateway on `br.vlan` receives that VLAN.
     public func addBridgeVLAN(index: Int32, _ vlan: BridgeVLAN, bridgeItself: Bool = false) throws {
-        let message = LinkMessage.set(index: index, family: UInt8(AF_BRIDGE))
-        Self.encodeVLAN(vlan, bridgeItself: bridgeItself, into: message)
-        try request(message, "add VLAN \(vlan) on ifindex \(index)")
+        try request(Self.vlanMessage(adding: true, index: index, vlan, bridgeItself: bridgeItself),
+                    "add VLAN \(vlan) on ifindex \(index)")
     }
 
     /// Removes VLAN `id` from bridge port `index` (`bridge vlan del`).
     public func deleteBridgeVLAN(index: Int32, id: UInt16, bridgeItself: Bool = false) throws {
-        let message = NetlinkMessage(type: UInt16(nl: RTM_DELLINK), flags: 0)
-        message.append(raw: InterfaceInfoHeader(family: UInt8(AF_BRIDGE), index: index).bytes)
-        Self.encodeVLAN(BridgeVLAN(id: id), bridgeItself: bridgeItself, into: message)
-        try request(message, "delete VLAN \(id) from ifindex \(index)")
+        try request(Self.vlanMessage(adding: false, index: index, BridgeVLAN(id: id), bridgeItself: bridgeItself),
+                    "delete VLAN \(id) from ifindex \(index)")
     }
 
     /// The VLANs of every bridge port (and of bridges with `self` VLANs), by ifindex.
@@ -69,10 +66,14 @@ extension NetlinkSocket {
         return result
     }
 
-    private static func encodeVLAN(_ vlan: BridgeVLAN, bridgeItself: Bool, into message: NetlinkMessage) {
+    /// `RTM_SETLINK` (add) or `RTM_DELLINK` (delete) on `AF_BRIDGE` with the VLAN in `IFLA_AF_SPEC`.
+    static func vlanMessage(adding: Bool, index: Int32, _ vlan: BridgeVLAN, bridgeItself: Bool) -> NetlinkMessage {
+        let message = NetlinkMessage(type: UInt16(nl: adding ? RTM_SETLINK : RTM_DELLINK), flags: 0)
+        message.append(raw: InterfaceInfoHeader(family: UInt8(AF_BRIDGE), index: index).bytes)
         message.nest(UInt16(nl: IFLA_AF_SPEC)) { spec in
             if bridgeItself { spec.put(UInt16(nl: IFLA_BRIDGE_FLAGS), u16: UInt16(nl: BRIDGE_FLAGS_SELF)) }
             spec.put(UInt16(nl: IFLA_BRIDGE_VLAN_INFO), vlan.infoBytes)
         }
+        return message
     }
 }

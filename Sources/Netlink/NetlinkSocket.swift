@@ -93,6 +93,14 @@ public final class NetlinkSocket {
         return DumpRetry.Pass(replies: collector.replies, interrupted: collector.interrupted)
     }
 
+    /// Splits a datagram given as bytes into messages (for tests of the receive path).
+    static func split(datagram bytes: [UInt8]) -> [NetlinkReply] {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        defer { buffer.deallocate() }
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        return split(buffer, count: bytes.count)
+    }
+
     /// Splits a datagram into messages (libmnl's bounds checks), copying each one out.
     private static func split(_ buffer: UnsafeMutableRawPointer, count: Int) -> [NetlinkReply] {
         var replies: [NetlinkReply] = []
