@@ -1,1 +1,4 @@
-print("host-local")
+import CNISpec
+import HostLocalPlugin
+
+PluginMain.run(HostLocalPlugin())
