@@ -84,5 +84,6 @@ let package = Package(
         .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink", "NFTables"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
+        .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
     ]
 )
