@@ -54,8 +54,9 @@ let package = Package(
         .target(name: "CNISpec"),
         .target(name: "NetNS", dependencies: ["CLinux"]),
         .target(name: "Netlink", dependencies: ["CMnl", "CNISpec", "NetNS"]),
+        .target(name: "LinkControl", dependencies: ["CLinux"]),
         .target(name: "HostLocalIPAM", dependencies: ["CNISpec"]),
-        .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"]),
+        .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "LinkControl", "NetNS"]),
         .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"]),
         .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
         .target(name: "BridgePlugin", dependencies: ["CNISpec", "Netlink", "NetNS", "NFTables"]),
@@ -64,7 +65,7 @@ let package = Package(
         // MARK: Executables (product name = CNI type)
         .executableTarget(
             name: "loopback", dependencies: ["LoopbackPlugin"],
-            linkerSettings: mostlyStaticExecutable),
+            linkerSettings: staticExecutable),
         .executableTarget(
             name: "host-local", dependencies: ["HostLocalPlugin"],
             linkerSettings: staticExecutable),
@@ -85,5 +86,6 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink", "NFTables"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
+        .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
     ]
 )

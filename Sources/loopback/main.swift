@@ -1,1 +1,4 @@
-print("loopback")
+import CNISpec
+import LoopbackPlugin
+
+PluginMain.run(LoopbackPlugin())
