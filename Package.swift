@@ -35,6 +35,7 @@ let package = Package(
         .executable(name: "host-local", targets: ["host-local"]),
         .executable(name: "cnictl", targets: ["cnictl"]),
         .executable(name: "bridge", targets: ["bridge"]),
+        .executable(name: "vxlan", targets: ["vxlan"]),
         .library(name: "CNISpec", targets: ["CNISpec"]),
     ],
     dependencies: [
@@ -61,6 +62,7 @@ let package = Package(
         .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
         .target(name: "BridgePlugin", dependencies: ["CNISpec", "Netlink", "NetNS", "NFTables"]),
         .target(name: "NFTables", dependencies: ["CNftables", "CNISpec"]),
+        .target(name: "VxlanPlugin", dependencies: ["CNISpec", "Netlink", "NetNS", "NFTables"]),
 
         // MARK: Executables (product name = CNI type)
         .executableTarget(
@@ -71,6 +73,9 @@ let package = Package(
             linkerSettings: staticExecutable),
         .executableTarget(
             name: "bridge", dependencies: ["BridgePlugin"],
+            linkerSettings: mostlyStaticExecutable),
+        .executableTarget(
+            name: "vxlan", dependencies: ["VxlanPlugin"],
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "cnictl",
@@ -86,6 +91,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink", "NFTables"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
+        .testTarget(name: "VxlanPluginTests", dependencies: ["VxlanPlugin", "Netlink", "CNISpec"]),
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
     ]
 )
