@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "cnictl",
             dependencies: [
-                "CNIRuntime", "CNISpec",
+                "CNIRuntime", "CNISpec", "VxlanPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
