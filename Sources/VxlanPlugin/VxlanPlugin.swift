@@ -4,7 +4,7 @@ import CNISpec
 /// node's pod CIDR). It makes the node part of the cluster's pod network, NAT-free:
 ///
 /// * ADD: reconciles the node (VTEP, peers, forwarding rules; see `NodeReconciler`) under
-///   a host-wide lock, lowers the attachment's MTU to the overlay MTU, and returns
+///   a host-wide lock, sets the attachment's interfaces to the overlay MTU, and returns
 ///   `prevResult` with the interfaces' MTUs. The VTEP is not added to `interfaces`: it is
 ///   node infrastructure shared by every pod, not part of the attachment.
 /// * DEL: nothing. Node state is shared; the last pod's DEL leaves the VTEP and peers, as

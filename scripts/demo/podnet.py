@@ -7,6 +7,8 @@
   podnet.py df DST SIZE           send one UDP datagram of SIZE payload bytes with DF set to
                                   DST:7778 and wait for the echo; print "ok <ip packet size>".
 """
+import os
+import signal
 import socket
 import sys
 import threading
@@ -16,6 +18,10 @@ IP_PMTUDISC_DO = 2
 
 
 def serve():
+    # Do not keep descriptors a parent leaked (pipes of concurrent commands), and obey
+    # SIGTERM even when the parent blocked it.
+    os.closerange(3, 4096)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, signal.valid_signals())
     tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     tcp.bind(("0.0.0.0", 7777))

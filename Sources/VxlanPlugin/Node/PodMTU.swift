@@ -3,10 +3,11 @@ import NetNS
 import Netlink
 
 /// Applies the overlay MTU to the attachment the previous plugin (bridge) created: the
-/// container interface (inside its netns), the host-side interfaces listed in `prevResult`
-/// (host veth, bridge). Only lowers: an interface already at or below the overlay MTU is
-/// left alone (an operator may choose a smaller MTU). Returns the result with each
-/// interface's `mtu` set to what it now has.
+/// container interface (inside its netns), then the host-side interfaces listed in
+/// `prevResult` in their order (host veth, bridge; the bridge is set last so its ports are
+/// already at the new MTU). Every interface gets exactly the overlay MTU (the configured
+/// `mtu`, or underlay − 50/70): lower would waste the path, higher would drop or fragment
+/// packets crossing nodes. Returns the result with each interface's `mtu`.
 struct PodMTU {
     let overlayMTU: UInt32
     let request: CNIRequest
@@ -14,7 +15,10 @@ struct PodMTU {
     func apply(to result: CNIResult) throws(CNIError) -> CNIResult {
         var result = result
         let host = try attempt("open a netlink socket") { try NetlinkSocket() }
-        for i in result.interfaces.indices {
+        // Container interface first, then host interfaces, bridge (listed first by bridge) last.
+        let order = result.interfaces.indices.filter { result.interfaces[$0].sandbox != nil }
+            + result.interfaces.indices.filter { result.interfaces[$0].sandbox == nil }.reversed()
+        for i in order {
             let interface = result.interfaces[i]
             guard interface.socketPath == nil, interface.pciID == nil else { continue }
             let mtu: UInt32?
@@ -22,11 +26,11 @@ struct PodMTU {
                 guard sandbox == request.netns, !request.netns.isEmpty else { continue }
                 let namespace = NetworkNamespace(path: sandbox)
                 mtu = try attempt("set MTU of \(interface.name) in \(sandbox)", code: .internalError) {
-                    try namespace.run { try Self.lower(interface.name, to: overlayMTU, socket: try NetlinkSocket()) }
+                    try namespace.run { try Self.set(interface.name, to: overlayMTU, socket: try NetlinkSocket()) }
                 }
             } else {
                 mtu = try attempt("set MTU of host interface \(interface.name)") {
-                    try Self.lower(interface.name, to: overlayMTU, socket: host)
+                    try Self.set(interface.name, to: overlayMTU, socket: host)
                 }
             }
             if let mtu { result.interfaces[i].mtu = Int(mtu) }
@@ -34,17 +38,14 @@ struct PodMTU {
         return result
     }
 
-    /// The link's MTU after lowering it to at most `mtu`; nil when the link does not exist.
-    static func lower(_ name: String, to mtu: UInt32, socket: NetlinkSocket) throws -> UInt32? {
+    /// Sets the link's MTU to `mtu`; returns it, or nil when the link does not exist.
+    static func set(_ name: String, to mtu: UInt32, socket: NetlinkSocket) throws -> UInt32? {
         guard let link = try socket.link(named: name) else { return nil }
-        if link.mtu > mtu {
-            try socket.setMTU(index: link.index, mtu)
-            return mtu
-        }
-        return link.mtu
+        if link.mtu != mtu { try socket.setMTU(index: link.index, mtu) }
+        return mtu
     }
 
-    /// Interfaces of the attachment whose MTU is above the overlay MTU (for CHECK).
+    /// Interfaces of the attachment whose MTU differs from the overlay MTU (for CHECK).
     func violations(in result: CNIResult) throws(CNIError) -> [String] {
         var found: [String] = []
         let host = try attempt("open a netlink socket") { try NetlinkSocket() }
@@ -58,8 +59,8 @@ struct PodMTU {
             } else {
                 link = try attempt("look up host interface \(interface.name)") { try host.link(named: interface.name) }
             }
-            if let link, link.mtu > overlayMTU {
-                found.append("\(interface.name) has MTU \(link.mtu), above the overlay MTU \(overlayMTU)")
+            if let link, link.mtu != overlayMTU {
+                found.append("\(interface.name) has MTU \(link.mtu), not the overlay MTU \(overlayMTU)")
             }
         }
         return found
