@@ -75,7 +75,8 @@ struct VxlanPodTests {
     }
 
     @Test func crossNodeTCPCarriesTheSenderPodsAddress() throws {
-        try VxlanCluster.with(underlayIPs: Self.two) { c in
+        // ipMasq is on: it must never apply pod-to-pod, only to traffic leaving the cluster.
+        try VxlanCluster.with(underlayIPs: Self.two, vxlanOptions: "\"ipMasq\": true") { c in
             let (podA, ipA, _) = try c.addPod(c.nodes[0], id: "pod-a")
             let (podB, ipB, _) = try c.addPod(c.nodes[1], id: "pod-b")
             try withServer(in: podB) {
@@ -89,6 +90,13 @@ struct VxlanPodTests {
                 #expect(try podB.run(["python3", Self.podnet, "df", ipA, "1422"]).hasPrefix("ok 1450"))
                 let over = try Shell.run(["ip", "netns", "exec", podB.name, "python3", Self.podnet, "df", ipA, "1423"])
                 #expect(over.status != 0 && over.stdout.hasPrefix("fail"))
+            }
+            // Leaving the cluster CIDR (to node2's own underlay address) is masqueraded to node1's.
+            let ruleset = try c.nodes[0].ns.run(["nft", "list", "chain", "inet", "swcni_vxlan", "postrouting"])
+            #expect(ruleset.contains("ip saddr 10.244.1.0/24 ip daddr != { 10.244.0.0/16, 224.0.0.0/4 }"), "\(ruleset)")
+            try withServer(in: c.nodes[1].ns) {
+                let seen = try podA.run(["python3", Self.podnet, "tcp", "192.168.60.12"]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == "192.168.60.11")
             }
             // The underlay carried it as VXLAN (UDP 4789) between the node addresses: the
             // VTEP's counters moved on both nodes.
@@ -148,4 +156,39 @@ struct VxlanPodTests {
         }
         try body()
     }
+}
+
+/// Many pods added at once on one node: the node lock serialises the reconcile, so every ADD
+/// succeeds and the node ends with one VTEP and one set of peer entries.
+@Suite("vxlan concurrent ADDs", .enabled(if: TestEnvironment.canRunNetNSTests))
+struct VxlanConcurrencyTests {
+    @Test func concurrentAddsShareOneVtep() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.80.11/24", "192.168.80.12/24", "192.168.80.13/24"]) { c in
+            let n1 = c.nodes[0]
+            let pods = try (0..<8).map { _ in try c.newPod() }
+            let failures = VxlanLocked<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: pods.count) { i in
+                do {
+                    let out = try c.cnictl(n1, ["add", pods[i].path, "--container-id", "par-\(i)"])
+                    if out.status != 0 { failures.mutate { $0.append(out.summary) } }
+                } catch {
+                    failures.mutate { $0.append("\(error)") }
+                }
+            }
+            #expect(failures.value.isEmpty, "\(failures.value)")
+            let links = try n1.ns.run(["ip", "-o", "link", "show", "type", "vxlan"]).split(separator: "\n")
+            #expect(links.count == 1)
+            #expect(try c.fdb(n1).count == 2)
+            #expect(try c.routes(n1).count == 2)
+            for pod in pods { #expect(try pod.link("eth0")?["mtu"] as? Int == 1450) }
+        }
+    }
+}
+
+final class VxlanLocked<Value>: @unchecked Sendable {
+    private var stored: Value
+    private let lock = NSLock()
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.lock(); defer { lock.unlock() }; return stored }
+    func mutate(_ body: (inout Value) -> Void) { lock.lock(); defer { lock.unlock() }; body(&stored) }
 }

@@ -8,8 +8,8 @@ import Foundation
 /// its namespace (`ip netns exec`). A peers file and one conflist per node (bridge +
 /// host-local, then vxlan chained) live in a temporary directory. Everything is deleted
 /// with the namespaces and the directory, even when the test fails.
-final class VxlanCluster {
-    struct Node {
+final class VxlanCluster: @unchecked Sendable {
+    struct Node: Sendable {
         var name: String
         var ns: TestNamespace
         var underlayIP: String
