@@ -39,7 +39,8 @@ let package = Package(
         .library(name: "CNISpec", targets: ["CNISpec"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // MARK: System libraries (Debian -dev packages, found through pkg-config)
@@ -82,6 +83,7 @@ let package = Package(
             dependencies: [
                 "CNIRuntime", "CNISpec", "VxlanPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]),
 
         // MARK: Tests

@@ -107,6 +107,38 @@ struct VxlanProgrammingTests {
             #expect(third.stderr.contains("node node1"), "\(third.stderr)")
             #expect(try c.fdb(n1) == ["\(mac("192.168.50.13")) 192.168.50.13"])
             #expect(try c.routes(n1) == ["10.244.3.0/24 via 10.244.3.0 dev vxlan.1 onlink"])
+
+            // The same as YAML (kubectl get nodes -o yaml), now with node2 back.
+            let yaml = """
+                apiVersion: v1
+                kind: List
+                items:
+                - kind: Node
+                  metadata:
+                    name: node1
+                  spec:
+                    podCIDR: 10.244.1.0/24
+                  status:
+                    addresses:
+                    - type: InternalIP
+                      address: 192.168.50.11
+                - kind: Node
+                  metadata:
+                    name: node2
+                  spec:
+                    podCIDRs:
+                    - 10.244.2.0/24
+                  status:
+                    addresses:
+                    - address: 192.168.50.12
+                      type: InternalIP
+                """
+            let yamlPath = "\(c.dir)/nodes.yaml"
+            try yaml.write(toFile: yamlPath, atomically: true, encoding: .utf8)
+            let fourth = try c.cnictl(n1, ["reconcile-peers", "--peers", yamlPath])
+            #expect(fourth.status == 0, "\(fourth.summary)")
+            #expect(try c.fdb(n1) == ["\(mac("192.168.50.12")) 192.168.50.12"])
+            #expect(try c.routes(n1) == ["10.244.2.0/24 via 10.244.2.0 dev vxlan.1 onlink"])
         }
     }
 
