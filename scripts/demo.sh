@@ -6,8 +6,11 @@
 # source address each receiver saw (must be the sender pod's own address: no NAT), and a
 # largest-size DF packet crossing every pair of nodes.
 #
-#   scripts/demo.sh [--nodes N] [--pods N] [--keep] [--bin-dir DIR]
+#   scripts/demo.sh [--nodes N] [--pods N] [--keep] [--bin-dir DIR] [--bench]
 #
+# --bench adds, between node1 and node2: iperf3 TCP throughput pod-to-pod (through VXLAN)
+# against the same iperf3 between the two node namespaces over the underlay, and TCP
+# request/response latency (one-byte ping-pong) for both.
 # Defaults: 3 nodes, 2 pods per node; binaries from --bin-dir, else $CNI_PATH, else
 # .build/release when it holds vxlan, else /opt/cni/bin. Run as root (after scripts/setup.sh).
 # Everything is torn down at the end (pods are deleted with cnictl del) unless --keep.
@@ -16,6 +19,7 @@ set -euo pipefail
 NODES=3
 PODS=2
 KEEP=0
+BENCH=0
 BIN_DIR=${CNI_PATH:-}
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -23,7 +27,8 @@ while [ $# -gt 0 ]; do
         --pods) PODS=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
         --bin-dir) BIN_DIR=$2; shift 2 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        --bench) BENCH=1; shift ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -156,6 +161,26 @@ for sn in $(seq 1 "$NODES"); do for rn in $(seq 1 "$NODES"); do
     case "$fit" in ok*) case "$over" in fail*) df_good=$((df_good + 1)) ;; esac ;; esac
     printf '%-12s %-12s %-22s %s\n' "node$sn/pod1" "node$rn/pod1" "$fit" "$over"
 done; done
+
+if [ "$BENCH" = 1 ]; then
+    echo
+    echo "==> bench node1 -> node2: iperf3 TCP 5 s (pod to pod through VXLAN vs node to node on the underlay), TCP request/response"
+    command -v iperf3 >/dev/null || { echo "demo.sh: --bench needs iperf3" >&2; exit 1; }
+    ip netns exec "$(node_ns 2)" python3 "$PODNET" serve >/dev/null 2>&1 &
+    SERVERS+=($!)
+    ip netns exec "$(pod_ns 2 1)" iperf3 -s -1 -D >/dev/null 2>&1
+    ip netns exec "$(node_ns 2)" iperf3 -s -1 -D >/dev/null 2>&1
+    sleep 0.5
+    gbps() { python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'; }
+    pod_bw=$(ip netns exec "$(pod_ns 1 1)" iperf3 -c "${POD_IP[2.1]}" -t 5 -J | gbps)
+    node_bw=$(ip netns exec "$(node_ns 1)" iperf3 -c "$(node_ip 2)" -t 5 -J | gbps)
+    pod_rr=$(ip netns exec "$(pod_ns 1 1)" python3 "$PODNET" rr "${POD_IP[2.1]}" 5000)
+    node_rr=$(ip netns exec "$(node_ns 1)" python3 "$PODNET" rr "$(node_ip 2)" 5000)
+    printf '%-34s %-14s %s\n' PATH "THROUGHPUT" "TCP RR LATENCY"
+    printf '%-34s %-14s %s\n' "pod to pod (VXLAN, MTU $MTU)" "$pod_bw Gbit/s" "$pod_rr"
+    printf '%-34s %-14s %s\n' "node to node (underlay, MTU 1500)" "$node_bw Gbit/s" "$node_rr"
+    echo "    ratio pod/node throughput: $(python3 -c "print('%.2f' % ($pod_bw / $node_bw))")"
+fi
 
 echo
 echo "==> summary: TCP $good/$total with the sender's own address; DF $df_good/$df_total (MTU-size passes, MTU+1 refused)"

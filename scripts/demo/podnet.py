@@ -6,6 +6,8 @@
   podnet.py tcp DST               connect to DST:7777, print the address the receiver saw.
   podnet.py df DST SIZE           send one UDP datagram of SIZE payload bytes with DF set to
                                   DST:7778 and wait for the echo; print "ok <ip packet size>".
+  podnet.py rr DST N              N one-byte request/response round trips on one TCP
+                                  connection to DST:7779 (echo); print the median and p99 in µs.
 """
 import os
 import signal
@@ -39,6 +41,27 @@ def serve():
                 pass
 
     threading.Thread(target=udp_loop, daemon=True).start()
+
+    rr = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    rr.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    rr.bind(("0.0.0.0", 7779))
+    rr.listen(16)
+
+    def rr_conn(conn):
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with conn:
+            while True:
+                data = conn.recv(1)
+                if not data:
+                    return
+                conn.sendall(data)
+
+    def rr_loop():
+        while True:
+            conn, _ = rr.accept()
+            threading.Thread(target=rr_conn, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=rr_loop, daemon=True).start()
     print("ready", flush=True)
     while True:
         conn, peer = tcp.accept()
@@ -75,6 +98,23 @@ def df(dst, size):
     return 0
 
 
+def rr(dst, n):
+    import time
+    s = socket.create_connection((dst, 7779), timeout=3)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    samples = []
+    for _ in range(n + 50):
+        t = time.perf_counter_ns()
+        s.sendall(b"x")
+        if s.recv(1) != b"x":
+            print("fail short read")
+            return 1
+        samples.append(time.perf_counter_ns() - t)
+    samples = sorted(samples[50:])
+    print("median_us %.1f p99_us %.1f" % (samples[len(samples) // 2] / 1000, samples[int(len(samples) * 0.99)] / 1000))
+    return 0
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "serve":
@@ -85,6 +125,8 @@ if __name__ == "__main__":
         except OSError as e:
             print("fail " + (e.strerror or str(e)))
             sys.exit(1)
+    elif cmd == "rr":
+        sys.exit(rr(sys.argv[2], int(sys.argv[3])))
     elif cmd == "df":
         sys.exit(df(sys.argv[2], int(sys.argv[3])))
     else:
