@@ -12,7 +12,8 @@ import CNISpec
 ///   and peers keep reaching the node's other addresses).
 /// * CHECK: verifies the node state and the attachment's MTU without changing anything.
 /// * GC: reconciles the node (prunes peers no longer listed).
-/// * STATUS: reconciles the node; any failure is code 50 (cannot serve ADD).
+/// * STATUS: reconciles the node; a failure to do so is code 50 (cannot serve ADD); an
+///   invalid configuration keeps its own code.
 public struct VxlanPlugin: CNIPlugin {
     public init() {}
 
@@ -48,9 +49,10 @@ public struct VxlanPlugin: CNIPlugin {
     }
 
     public func status(_ request: CNIRequest) throws {
+        let config = try VxlanConfig(request: request)
         do {
-            _ = try NodeReconciler(config: try VxlanConfig(request: request)).reconcile()
-        } catch let error as CNIError {
+            _ = try NodeReconciler(config: config).reconcile()
+        } catch {
             throw CNIError(.pluginNotAvailable, "vxlan cannot serve ADD: \(error.msg)", details: error.details)
         }
     }
