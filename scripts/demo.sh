@@ -164,22 +164,32 @@ done; done
 
 if [ "$BENCH" = 1 ]; then
     echo
-    echo "==> bench node1 -> node2: iperf3 TCP 5 s (pod to pod through VXLAN vs node to node on the underlay), TCP request/response"
+    echo "==> bench node1 -> node2: iperf3 TCP (pod to pod through VXLAN vs node to node on the underlay), TCP request/response"
     command -v iperf3 >/dev/null || { echo "demo.sh: --bench needs iperf3" >&2; exit 1; }
     ip netns exec "$(node_ns 2)" python3 "$PODNET" serve >/dev/null 2>&1 &
     SERVERS+=($!)
-    ip netns exec "$(pod_ns 2 1)" iperf3 -s -1 -D >/dev/null 2>&1
-    ip netns exec "$(node_ns 2)" iperf3 -s -1 -D >/dev/null 2>&1
+    ip netns exec "$(pod_ns 2 1)" iperf3 -s -D >/dev/null 2>&1
+    ip netns exec "$(node_ns 2)" iperf3 -s -D >/dev/null 2>&1
     sleep 0.5
     gbps() { python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'; }
-    pod_bw=$(ip netns exec "$(pod_ns 1 1)" iperf3 -c "${POD_IP[2.1]}" -t 5 -J | gbps)
-    node_bw=$(ip netns exec "$(node_ns 1)" iperf3 -c "$(node_ip 2)" -t 5 -J | gbps)
+    median() { python3 -c 'import sys; v = sorted(float(x) for x in sys.argv[1:]); print("%.2f" % v[len(v) // 2])' "$@"; }
+    # Interleaved rounds, median of each: the two paths see the same machine load.
+    pod_runs=(); node_runs=()
+    for _ in 1 2 3 4 5; do
+        pod_runs+=("$(ip netns exec "$(pod_ns 1 1)" iperf3 -c "${POD_IP[2.1]}" -t 3 -J | gbps)")
+        node_runs+=("$(ip netns exec "$(node_ns 1)" iperf3 -c "$(node_ip 2)" -t 3 -J | gbps)")
+    done
+    pod_bw=$(median "${pod_runs[@]}"); node_bw=$(median "${node_runs[@]}")
+    echo "    runs (Gbit/s) pod: ${pod_runs[*]}; node: ${node_runs[*]}"
+    pkill_iperf() { for ns in "$(pod_ns 2 1)" "$(node_ns 2)"; do ip netns pids "$ns" | while read -r pid; do
+        [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = iperf3 ] && kill "$pid"; done; done; }
     pod_rr=$(ip netns exec "$(pod_ns 1 1)" python3 "$PODNET" rr "${POD_IP[2.1]}" 5000)
     node_rr=$(ip netns exec "$(node_ns 1)" python3 "$PODNET" rr "$(node_ip 2)" 5000)
     printf '%-34s %-14s %s\n' PATH "THROUGHPUT" "TCP RR LATENCY"
     printf '%-34s %-14s %s\n' "pod to pod (VXLAN, MTU $MTU)" "$pod_bw Gbit/s" "$pod_rr"
     printf '%-34s %-14s %s\n' "node to node (underlay, MTU 1500)" "$node_bw Gbit/s" "$node_rr"
-    echo "    ratio pod/node throughput: $(python3 -c "print('%.2f' % ($pod_bw / $node_bw))")"
+    echo "    ratio pod/node throughput (medians of 5 interleaved 3 s runs): $(python3 -c "print('%.2f' % ($pod_bw / $node_bw))")"
+    pkill_iperf
 fi
 
 echo
