@@ -188,6 +188,15 @@ if [ "$BENCH" = 1 ]; then
     printf '%-34s %-14s %s\n' PATH "THROUGHPUT" "TCP RR LATENCY"
     printf '%-34s %-14s %s\n' "pod to pod (VXLAN, MTU $MTU)" "$pod_bw Gbit/s" "$pod_rr"
     printf '%-34s %-14s %s\n' "node to node (underlay, MTU 1500)" "$node_bw Gbit/s" "$node_rr"
+    if [ "$PODS" -ge 2 ]; then
+        # Same-node pod pair: bridge only, no VXLAN (separates the overlay's cost from the pod path's).
+        ip netns exec "$(pod_ns 1 2)" iperf3 -s -D >/dev/null 2>&1
+        sleep 0.3
+        local_bw=$(ip netns exec "$(pod_ns 1 1)" iperf3 -c "${POD_IP[1.2]}" -t 3 -J | gbps)
+        local_rr=$(ip netns exec "$(pod_ns 1 1)" python3 "$PODNET" rr "${POD_IP[1.2]}" 5000)
+        printf '%-34s %-14s %s\n' "pod to pod, same node (bridge)" "$local_bw Gbit/s" "$local_rr"
+        for pid in $(ip netns pids "$(pod_ns 1 2)"); do [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = iperf3 ] && kill "$pid"; done
+    fi
     echo "    ratio pod/node throughput (medians of 5 interleaved 3 s runs): $(python3 -c "print('%.2f' % ($pod_bw / $node_bw))")"
     pkill_iperf
 fi
@@ -195,6 +204,7 @@ fi
 echo
 echo "==> summary: TCP $good/$total with the sender's own address; DF $df_good/$df_total (MTU-size passes, MTU+1 refused)"
 if [ "$KEEP" = 1 ]; then
-    echo "    kept: namespaces swcni-$ID-*, files in $WORK (remove with: ip netns | grep swcni-$ID | xargs -n1 ip netns del)"
+    echo "    kept: namespaces swcni-$ID-* (with their echo servers) and $WORK; remove with:"
+    echo "    for ns in \$(ip netns list | awk '/^swcni-$ID-/ {print \$1}'); do ip netns pids \$ns | xargs -r kill; ip netns del \$ns; done; rm -rf $WORK"
 fi
 [ "$good" = "$total" ] && [ "$df_good" = "$df_total" ]
