@@ -187,4 +187,32 @@ struct VxlanProgrammingTests {
             #expect(try c.fdb(n1) == ["\(mac("fd50::12")) fd50::12"])
         }
     }
+
+    @Test func underlayChoiceByInterfaceOrAddress() throws {
+        try VxlanCluster.with(underlayIPs: Self.three) { c in
+            let n1 = c.nodes[0]
+            // A second interface with another address: the explicit choices must win.
+            try n1.ns.run(["ip", "link", "add", "side0", "type", "veth", "peer", "name", "side1"])
+            try n1.ns.run(["ip", "link", "set", "side1", "mtu", "9000", "up"])
+            try n1.ns.run(["ip", "addr", "add", "172.31.0.1/24", "dev", "side0"])
+            try n1.ns.run(["ip", "link", "set", "side0", "mtu", "9000", "up"])
+            func local(_ options: String) throws -> (PluginExec.Output, String?, String?) {
+                let out = try c.vxlan(n1, "ADD", config: c.vxlanConfig(n1, options: options, prevResult: VxlanCluster.emptyPrevResult))
+                let info = (try c.vtep(n1)?["linkinfo"] as? [String: Any])?["info_data"] as? [String: Any]
+                return (out, info?["local"] as? String, info?["link"] as? String)
+            }
+            var (out, address, link) = try local("\"underlayInterface\": \"eth0\"")
+            #expect(out.status == 0 && address == "192.168.50.11" && link == "eth0", "\(out.summary)")
+            // localIP on the other interface: the device is recreated there, MTU from its 9000.
+            (out, address, link) = try local("\"localIP\": \"172.31.0.1\", \"nodeName\": \"node1\"")
+            #expect(out.status == 0 && address == "172.31.0.1" && link == "side0", "\(out.summary)")
+            #expect(try c.vtep(n1)?["mtu"] as? Int == 8950)
+            #expect(try c.vtep(n1)?["address"] as? String == VxlanCluster.derivedMAC(vni: 1, underlayIP: "172.31.0.1"))
+
+            let missing = try c.vxlan(n1, "ADD", config: c.vxlanConfig(n1, options: "\"underlayInterface\": \"nope0\"", prevResult: VxlanCluster.emptyPrevResult))
+            #expect(missing.code == 7 && (missing.json?["msg"] as? String ?? "").contains("nope0"), "\(missing.summary)")
+            let foreign = try c.vxlan(n1, "ADD", config: c.vxlanConfig(n1, options: "\"localIP\": \"10.200.0.1\", \"nodeName\": \"node1\"", prevResult: VxlanCluster.emptyPrevResult))
+            #expect(foreign.code == 7 && (foreign.json?["msg"] as? String ?? "").contains("10.200.0.1"), "\(foreign.summary)")
+        }
+    }
 }
