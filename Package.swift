@@ -35,10 +35,12 @@ let package = Package(
         .executable(name: "host-local", targets: ["host-local"]),
         .executable(name: "cnictl", targets: ["cnictl"]),
         .executable(name: "bridge", targets: ["bridge"]),
+        .executable(name: "vxlan", targets: ["vxlan"]),
         .library(name: "CNISpec", targets: ["CNISpec"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // MARK: System libraries (Debian -dev packages, found through pkg-config)
@@ -63,6 +65,7 @@ let package = Package(
         .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
         .target(name: "BridgePlugin", dependencies: ["CNISpec", "Netlink", "NetNS", "NFTables"]),
         .target(name: "NFTables", dependencies: ["CNftables", "CNISpec"]),
+        .target(name: "VxlanPlugin", dependencies: ["CNISpec", "Netlink", "NetNS", "NFTables"]),
 
         // MARK: Executables (product name = CNI type)
         .executableTarget(
@@ -75,10 +78,14 @@ let package = Package(
             name: "bridge", dependencies: ["BridgePlugin"],
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
+            name: "vxlan", dependencies: ["VxlanPlugin"],
+            linkerSettings: mostlyStaticExecutable),
+        .executableTarget(
             name: "cnictl",
             dependencies: [
-                "CNIRuntime", "CNISpec",
+                "CNIRuntime", "CNISpec", "VxlanPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]),
 
         // MARK: Tests
@@ -89,5 +96,6 @@ let package = Package(
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
         .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
+        .testTarget(name: "VxlanPluginTests", dependencies: ["VxlanPlugin", "Netlink", "NFTables", "CNISpec"]),
     ]
 )

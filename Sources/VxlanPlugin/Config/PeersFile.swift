@@ -1,0 +1,26 @@
+import CNISpec
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads the peers file: JSON in any shape `NodeInventory` accepts. It may be rewritten at
+/// any time by whoever distributes the node list; it is read afresh on every ADD, GC,
+/// STATUS and `cnictl reconcile-peers`.
+public enum PeersFile {
+    public static func read(_ path: String) throws(CNIError) -> [ClusterNode] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            throw CNIError(.ioFailure, "cannot open peers file \(path)", details: SystemError.describe(code))
+        }
+        defer { close(fd) }
+        let bytes = try FileDescriptorIO.readAll(fd)
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw CNIError(.decodingFailure, "peers file \(path) is not valid JSON", details: error.description)
+        }
+        return try NodeInventory.parse(value, source: path)
+    }
+}

@@ -1,0 +1,89 @@
+import CNISpec
+import Netlink
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the node looks like after a reconcile.
+public struct NodeState: Sendable {
+    public var selfNode: ClusterNode
+    public var nodes: [ClusterNode]
+    public var vtepIndex: Int32
+    public var vtepMAC: MACAddress
+    public var overlayMTU: UInt32
+    public var underlayName: String
+    public var plan: PeerPlan
+    public var added: Int
+    public var removed: Int
+}
+
+/// The node-level work of the plugin, shared by ADD, GC, STATUS and `cnictl reconcile-peers`:
+/// under the node lock, read the node list (config + peers file), find this node and its
+/// underlay, ensure the VTEP, program every peer and prune peers no longer listed, ensure
+/// forwarding and the nftables rules. Idempotent: a second run changes nothing.
+public struct NodeReconciler {
+    public let config: VxlanConfig
+
+    public init(config: VxlanConfig) { self.config = config }
+
+    public func reconcile() throws(CNIError) -> NodeState {
+        try NodeLock.withLock(device: config.device) { () throws(CNIError) -> NodeState in
+            try reconcileLocked()
+        }
+    }
+
+    /// The state wanted, without changing anything (for CHECK).
+    func resolve(socket: NetlinkSocket) throws(CNIError) -> (ClusterNode, [ClusterNode], Underlay, UInt32, MACAddress, PeerPlan) {
+        let nodes = try config.allNodes()
+        let addresses = try attempt("list local addresses") { try socket.addresses() }.map(\.prefix.address)
+        let selfNode = try SelfSelection.select(
+            nodes: nodes, nodeName: config.nodeName, localIP: config.localIP, localAddresses: addresses, hostname: Self.hostname())
+        let underlay = try Underlay.detect(config, selfNode: selfNode, socket: socket)
+        let mtu: UInt32
+        if let configured = config.mtu {
+            mtu = configured
+        } else {
+            guard let derived = OverlayMTU.overlay(underlayMTU: underlay.mtu, ipv6Underlay: !underlay.local.isIPv4) else {
+                throw CNIError(.invalidNetworkConfig, "underlay \(underlay.name) MTU \(underlay.mtu) is too small for VXLAN")
+            }
+            mtu = derived
+        }
+        let mac = VtepMAC.derive(vni: config.vni, underlayIP: underlay.local)
+        let plan = PeerPlan(
+            vni: config.vni, nodes: nodes, selfNode: selfNode, local: underlay.local, underlaySubnets: underlay.subnets,
+            directRouting: config.directRouting)
+        return (selfNode, nodes, underlay, mtu, selfNode.vtepMAC ?? mac, plan)
+    }
+
+    private func reconcileLocked() throws(CNIError) -> NodeState {
+        let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
+        let (selfNode, nodes, underlay, mtu, mac, plan) = try resolve(socket: socket)
+        for reason in plan.skipped { Log.warning("peer skipped: \(reason)") }
+        let vtep = try VtepDevice(config: config, socket: socket).ensure(underlay: underlay, mac: mac, mtu: mtu, selfNode: selfNode)
+        try ensureForwarding(selfNode)
+        let cluster = config.clusterCIDRs(nodes: nodes)
+        let summary = try PeerProgrammer(
+            socket: socket, vtepIndex: vtep, underlayIndex: underlay.index, clusterCIDRs: cluster, localCIDRs: selfNode.podCIDRs
+        ).apply(plan)
+        try NodeFirewall(network: config.networkName, device: config.device)
+            .ensure(cluster: cluster, local: selfNode.podCIDRs, ipMasq: config.ipMasq)
+        return NodeState(
+            selfNode: selfNode, nodes: nodes, vtepIndex: vtep, vtepMAC: mac, overlayMTU: mtu, underlayName: underlay.name,
+            plan: plan, added: summary.added, removed: summary.removed)
+    }
+
+    /// The node routes between its bridge and the VTEP.
+    private func ensureForwarding(_ selfNode: ClusterNode) throws(CNIError) {
+        let families = Set(selfNode.podCIDRs.map(\.address.isIPv4))
+        let keys = (families.contains(true) ? ["net/ipv4/ip_forward"] : []) + (families.contains(false) ? ["net/ipv6/conf/all/forwarding"] : [])
+        for key in keys where (try? Sysctl.get(key)) != "1" {
+            try attempt("set \(key)=1") { try Sysctl.set(key, "1") }
+        }
+    }
+
+    static func hostname() -> String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,59 @@
+import CNISpec
+
+/// The `vxlan` plugin: a chained plugin placed after `bridge` (with `host-local` IPAM on the
+/// node's pod CIDR). It makes the node part of the cluster's pod network, NAT-free:
+///
+/// * ADD: reconciles the node (VTEP, peers, forwarding rules; see `NodeReconciler`) under
+///   a host-wide lock, sets the attachment's interfaces to the overlay MTU, and returns
+///   `prevResult` with the interfaces' MTUs. The VTEP is not added to `interfaces`: it is
+///   node infrastructure shared by every pod, not part of the attachment.
+/// * DEL: nothing. Node state is shared; the last pod's DEL leaves the VTEP and peers, as
+///   a node's network stays up while it has no pods (a new pod needs no re-programming,
+///   and peers keep reaching the node's other addresses).
+/// * CHECK: verifies the node state and the attachment's MTU without changing anything.
+/// * GC: reconciles the node (prunes peers no longer listed).
+/// * STATUS: reconciles the node; a failure to do so is code 50 (cannot serve ADD); an
+///   invalid configuration keeps its own code.
+public struct VxlanPlugin: CNIPlugin {
+    public init() {}
+
+    public var about: String { "CNI vxlan plugin (swift-cni): cross-node pod network without NAT" }
+
+    public func add(_ request: CNIRequest) throws -> CNIResult {
+        let config = try VxlanConfig(request: request)
+        guard let previous = try request.config.prevResult() else {
+            throw CNIError(
+                .invalidNetworkConfig, "vxlan is a chained plugin: prevResult is missing",
+                details: "place it after bridge (with host-local on this node's pod CIDR) in a conflist")
+        }
+        let state = try NodeReconciler(config: config).reconcile()
+        return try PodMTU(overlayMTU: state.overlayMTU, request: request).apply(to: previous)
+    }
+
+    public func del(_ request: CNIRequest) throws {}
+
+    public func check(_ request: CNIRequest) throws {
+        let config = try VxlanConfig(request: request)
+        guard let previous = try request.config.prevResult() else {
+            throw CNIError(.invalidNetworkConfig, "Required prevResult missing", details: "CHECK needs the ADD result as prevResult")
+        }
+        let (problems, mtu) = try NodeReconciler(config: config).verify()
+        let all = problems + (try PodMTU(overlayMTU: mtu, request: request).violations(in: previous))
+        if !all.isEmpty {
+            throw CNIError(.internalError, "vxlan CHECK failed for network \(config.networkName)", details: all.joined(separator: "; "))
+        }
+    }
+
+    public func gc(_ request: CNIRequest) throws {
+        _ = try NodeReconciler(config: try VxlanConfig(request: request)).reconcile()
+    }
+
+    public func status(_ request: CNIRequest) throws {
+        let config = try VxlanConfig(request: request)
+        do {
+            _ = try NodeReconciler(config: config).reconcile()
+        } catch {
+            throw CNIError(.pluginNotAvailable, "vxlan cannot serve ADD: \(error.msg)", details: error.details)
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import CNISpec
+import VxlanPlugin
+
+PluginMain.run(VxlanPlugin())
