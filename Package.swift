@@ -58,6 +58,8 @@ let package = Package(
         .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"]),
         .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
         .target(name: "NFTables", dependencies: ["CNftables", "CNISpec"]),
+        .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
+        .target(name: "PolicyDataplane", dependencies: ["NetworkPolicy", "NFTables", "CNISpec"]),
 
         // MARK: Executables (product name = CNI type)
         .executableTarget(
@@ -78,5 +80,6 @@ let package = Package(
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "NFTables"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
+        .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "PolicyDataplane", "NFTables", "CNISpec"]),
     ]
 )

@@ -1,0 +1,111 @@
+import NetworkPolicy
+
+/// Compiles namespaces, pods and policies into a `PolicyProgram`.
+///
+/// Per packet, the dataplane does: conntrack (`established,related` accept), one verdict-map
+/// lookup keyed by the source pod IP (egress) and one keyed by the destination pod IP
+/// (ingress). Each lookup leads to the chain of the policies selecting that pod, so the cost
+/// grows with the rules of the policies selecting the two pods, never with the number of
+/// policies in the cluster. Peers are named sets of pod IPs (one per distinct selector);
+/// named ports are sets of (pod IP, protocol, port) per port name, so a named port is
+/// resolved against whichever pod receives the packet.
+public struct PolicyCompiler: Sendable {
+    public init() {}
+
+    public func compile(_ state: ClusterState) -> PolicyProgram {
+        var program = PolicyProgram()
+        var chainsByPolicies: [String: String] = [:]
+        var namedPorts: Set<String> = []
+        let pods = state.policedPods
+
+        for pod in pods {
+            for direction in NetworkPolicy.PolicyType.allCases {
+                let policies = state.policies(selecting: pod, for: direction)
+                guard !policies.isEmpty else { continue }
+                let key = "\(direction.rawValue) " + policies.map(\.ref.description).joined(separator: " ")
+                let chainName: String
+                if let known = chainsByPolicies[key] {
+                    chainName = known
+                } else {
+                    let chain = makeChain(direction, policies, state: state, program: &program, namedPorts: &namedPorts)
+                    program.chains[chain.name] = chain
+                    chainsByPolicies[key] = chain.name
+                    chainName = chain.name
+                }
+                for ip in pod.ips {
+                    if direction == .ingress { program.ingressDispatch[ip] = chainName } else { program.egressDispatch[ip] = chainName }
+                }
+            }
+        }
+        for name in namedPorts {
+            var elements: Set<NamedPortElement> = []
+            for pod in pods {
+                for port in pod.ports where port.name == name {
+                    for ip in pod.ips { elements.insert(NamedPortElement(ip: ip, proto: port.proto, port: port.port)) }
+                }
+            }
+            program.namedPortSets[Self.namedPortSetName(name)] = elements
+        }
+        return program
+    }
+
+    private func makeChain(
+        _ direction: NetworkPolicy.PolicyType, _ policies: [NetworkPolicy], state: ClusterState,
+        program: inout PolicyProgram, namedPorts: inout Set<String>
+    ) -> PolicyChain {
+        var rules: [CompiledRule] = []
+        for policy in policies {
+            for (index, rule) in policy.rules(direction).enumerated() {
+                let ref = PolicyRuleRef(policy: policy.ref, direction: direction, ruleIndex: index)
+                var peers: [CompiledRule.Peer] = []
+                if rule.peers.isEmpty { peers = [.any] }
+                for peer in rule.peers {
+                    switch peer {
+                    case .ipBlock(let block): peers.append(.block(block))
+                    case .pods(let podSelector, let namespaceSelector):
+                        let name = Self.peerSetName(podSelector: podSelector, namespaceSelector: namespaceSelector, policyNamespace: policy.namespace)
+                        if program.addressSets[name] == nil {
+                            var ips: Set<IPAddress> = []
+                            for pod in state.policedPods where state.peer(peer, in: policy.namespace, chooses: pod) {
+                                ips.formUnion(pod.ips)
+                            }
+                            program.addressSets[name] = ips
+                        }
+                        peers.append(.podSet(name))
+                    }
+                }
+                var ports: [CompiledRule.Port] = []
+                if rule.ports.isEmpty { ports = [.any] }
+                for port in rule.ports {
+                    switch port.port {
+                    case nil: ports.append(.proto(port.proto))
+                    case .number(let number): ports.append(.range(port.proto, number, port.endPort ?? number))
+                    case .named(let name):
+                        namedPorts.insert(name)
+                        ports.append(.named(port.proto, set: Self.namedPortSetName(name), name: name))
+                    }
+                }
+                for peer in peers {
+                    for port in ports { rules.append(CompiledRule(ref: ref, peer: peer, port: port)) }
+                }
+            }
+        }
+        let refs = policies.map(\.ref)
+        let identity = "\(direction.rawValue)|" + refs.map(\.description).joined(separator: ",") + "|"
+            + rules.map(\.description).joined(separator: ";")
+        let prefix = direction == .ingress ? "in_" : "eg_"
+        return PolicyChain(name: prefix + StableHash.hex(identity), direction: direction, policies: refs, rules: rules)
+    }
+
+    /// The set of pods one peer chooses: a podSelector alone is scoped to the policy's namespace,
+    /// so the namespace is part of the identity only then.
+    static func peerSetName(podSelector: LabelSelector?, namespaceSelector: LabelSelector?, policyNamespace: String) -> String {
+        let scope = namespaceSelector.map { "ns[\($0)]" } ?? "in[\(policyNamespace)]"
+        let pods = podSelector.map { "pods[\($0)]" } ?? "pods[*]"
+        return "peer_" + StableHash.hex(scope + " " + pods)
+    }
+
+    static func namedPortSetName(_ name: String) -> String {
+        "port_" + StableHash.hex(name)
+    }
+}
