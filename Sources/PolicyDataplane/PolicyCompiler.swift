@@ -99,13 +99,14 @@ public struct PolicyCompiler: Sendable {
 
     /// The set of pods one peer chooses: a podSelector alone is scoped to the policy's namespace,
     /// so the namespace is part of the identity only then.
-    static func peerSetName(podSelector: LabelSelector?, namespaceSelector: LabelSelector?, policyNamespace: String) -> String {
+    public static func peerSetName(podSelector: LabelSelector?, namespaceSelector: LabelSelector?, policyNamespace: String) -> String {
         let scope = namespaceSelector.map { "ns[\($0)]" } ?? "in[\(policyNamespace)]"
         let pods = podSelector.map { "pods[\($0)]" } ?? "pods[*]"
         return "peer_" + StableHash.hex(scope + " " + pods)
     }
 
-    static func namedPortSetName(_ name: String) -> String {
+    public static func namedPortSetName(_ name: String) -> String {
         "port_" + StableHash.hex(name)
     }
 }
+
