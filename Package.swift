@@ -77,6 +77,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
+        .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "NFTables"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),

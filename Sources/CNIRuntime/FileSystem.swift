@@ -1,0 +1,143 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CNISpec
+
+/// The few file-system operations the runtime needs, wrapping the C library.
+///
+/// Every failure is a `CNIError` (code 5, I/O failure) naming the operation, the path and
+/// the errno, so messages tell the operator exactly what went wrong and where.
+public enum FileSystem {
+    static func failure(_ operation: String, _ path: String, _ code: Int32) -> CNIError {
+        CNIError(.ioFailure, "\(operation) \(path) failed", details: SystemError.describe(code))
+    }
+
+    /// The whole content of a file.
+    public static func readFile(_ path: String) throws(CNIError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure("open", path, errno) }
+        defer { close(fd) }
+        do {
+            return try FileDescriptorIO.readAll(fd)
+        } catch {
+            throw CNIError(.ioFailure, "read \(path) failed", details: error.details)
+        }
+    }
+
+    /// Names of the entries of a directory (without `.` and `..`), sorted bytewise like Go's
+    /// `sort.Strings`.
+    public static func listDirectory(_ path: String) throws(CNIError) -> [String] {
+        guard let dir = opendir(path) else { throw failure("opendir", path, errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Permission bits of a file (for tests and diagnostics).
+    public static func mode(_ path: String) throws(CNIError) -> UInt32 {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw failure("stat", path, errno) }
+        return UInt32(st.st_mode) & 0o7777
+    }
+
+    /// Creates `path` and missing parents with `mode` (existing directories are left as they are).
+    public static func makeDirectories(_ path: String, mode: mode_t) throws(CNIError) {
+        if isDirectory(path) { return }
+        let parent = parentDirectory(path)
+        if !parent.isEmpty && parent != path { try makeDirectories(parent, mode: mode) }
+        if mkdir(path, mode) != 0 {
+            let e = errno
+            if e == EEXIST && isDirectory(path) { return }
+            throw failure("mkdir", path, e)
+        }
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync,
+    /// rename over the target. Readers see the old content or the new, never a partial file.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t) throws(CNIError) {
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw failure("create", temporary, errno) }
+        do {
+            try FileDescriptorIO.writeAll(fd, bytes)
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw CNIError(.ioFailure, "write \(temporary) failed", details: error.details)
+        }
+        // The mode given to open is filtered by the umask; set it exactly.
+        if fchmod(fd, mode) != 0 || fsync(fd) != 0 {
+            let e = errno
+            close(fd)
+            unlink(temporary)
+            throw failure("fchmod/fsync", temporary, e)
+        }
+        close(fd)
+        if rename(temporary, path) != 0 {
+            let e = errno
+            unlink(temporary)
+            throw failure("rename to", path, e)
+        }
+    }
+
+    /// Removes a file; a file that does not exist is not an error.
+    public static func removeFile(_ path: String) throws(CNIError) {
+        if unlink(path) != 0 && errno != ENOENT { throw failure("unlink", path, errno) }
+    }
+
+    /// The current working directory.
+    public static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return "/" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The value of an environment variable.
+    public static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
+    }
+
+    /// `dir/name`, without doubling the separator.
+    public static func join(_ dir: String, _ name: String) -> String {
+        dir.hasSuffix("/") ? dir + name : dir + "/" + name
+    }
+
+    /// Everything before the last `/` (`""` for a bare name, `/` for a top-level entry).
+    public static func parentDirectory(_ path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        if slash == trimmed.startIndex { return "/" }
+        return String(trimmed[..<slash])
+    }
+
+    /// The last path component.
+    public static func baseName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}
