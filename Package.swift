@@ -37,7 +37,8 @@ let package = Package(
         .library(name: "CNISpec", targets: ["CNISpec"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // MARK: System libraries (Debian -dev packages, found through pkg-config)
@@ -73,13 +74,15 @@ let package = Package(
             dependencies: [
                 "CNIRuntime", "CNISpec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "NetworkPolicy", "PolicyDataplane", "NFTables", "NetNS",
+                .product(name: "Yams", package: "Yams"),
             ]),
 
         // MARK: Tests
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "NFTables"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "NFTables", "NetworkPolicy"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
         .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "PolicyDataplane", "NFTables", "CNISpec"]),
     ]

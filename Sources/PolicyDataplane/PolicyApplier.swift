@@ -1,0 +1,82 @@
+import CNISpec
+import NFTables
+import NetworkPolicy
+
+/// Brings the policy table of the current network namespace to a program, with one
+/// libnftables transaction.
+public struct PolicyApplier {
+    public enum Mode: String, Sendable { case full, incremental }
+
+    public struct Report: Sendable, Equatable {
+        public let mode: Mode
+        public let commands: Int
+    }
+
+    public let layout: PolicyTableLayout
+    public let context: NFTablesContext
+
+    public init(context: NFTablesContext, layout: PolicyTableLayout = PolicyTableLayout()) {
+        self.context = context
+        self.layout = layout
+    }
+
+    /// Incremental when the table exists and `forceFull` is false (element changes, plus
+    /// chains for new policy combinations); otherwise the whole table is replaced.
+    @discardableResult
+    public func apply(_ program: PolicyProgram, forceFull: Bool = false) throws(NFTablesError) -> Report {
+        let sync = PolicySync(layout: layout)
+        if !forceFull, let listing = try context.listTable(layout.table),
+            let tx = sync.incremental(from: PolicyTableState(listing: listing), to: program)
+        {
+            try tx.apply(context, operation: "update policy table \(layout.table) (\(tx.commands.count) commands)")
+            return Report(mode: .incremental, commands: tx.commands.count)
+        }
+        let tx = sync.fullSync(program)
+        try tx.apply(context, operation: "replace policy table \(layout.table) (\(tx.commands.count) commands)")
+        return Report(mode: .full, commands: tx.commands.count)
+    }
+
+    /// Whether the table holds exactly the program's chains and elements.
+    public func isInSync(with program: PolicyProgram) throws(NFTablesError) -> Bool {
+        guard let listing = try context.listTable(layout.table) else { return false }
+        return PolicySync(layout: layout).incremental(from: PolicyTableState(listing: listing), to: program)?.isEmpty == true
+    }
+
+    /// Per-rule counters of the table, in listing order.
+    public func counters() throws(NFTablesError) -> [RuleCounter] {
+        guard let listing = try context.listTable(layout.table) else { return [] }
+        return RuleCounter.read(listing)
+    }
+
+    /// Removes the table (nothing to do when it does not exist).
+    public func remove() throws(NFTablesError) {
+        guard try context.listTable(layout.table) != nil else { return }
+        var tx = NFTablesTransaction()
+        tx.delete(layout.table)
+        try tx.apply(context, operation: "delete policy table \(layout.table)")
+    }
+}
+
+/// The counter of one rule of the policy table, with the comment naming its policy and rule.
+public struct RuleCounter: Sendable, Equatable {
+    public let chain: String
+    public let comment: String
+    public let packets: Int
+    public let bytes: Int
+    public let isDrop: Bool
+
+    static func read(_ listing: NFTTableListing) -> [RuleCounter] {
+        var out: [RuleCounter] = []
+        for rule in listing.rules {
+            guard let comment = rule.comment, let statements = rule.expressions.arrayValue else { continue }
+            for statement in statements {
+                guard let counter = statement.objectValue?["counter"]?.objectValue else { continue }
+                let isDrop = statements.contains { $0.objectValue?["drop"] != nil }
+                out.append(RuleCounter(
+                    chain: rule.chain, comment: comment, packets: counter["packets"]?.intValue ?? 0,
+                    bytes: counter["bytes"]?.intValue ?? 0, isDrop: isDrop))
+            }
+        }
+        return out
+    }
+}
