@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import CNISpec
 import NFTables
 import NetNS
@@ -159,16 +162,26 @@ struct PolicyCounters: ParsableCommand {
 struct PolicyDrops: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drops",
-        abstract: "Dropped connection attempts per isolating policy set (drop-rule counters of the live table).",
+        abstract: "Dropped packets with the policies that dropped them.",
         discussion: """
-            Every drop is also logged to nflog group --log-group with the prefix \
-            "swcni-np DROP <direction> <policies>"; read individual packets with \
-            `tcpdump -i nflog:<group>` or ulogd.
+            Without --listen: the drop-rule counters of the live table (packets dropped per set \
+            of isolating policies). With --listen SECONDS: subscribes to the nflog group of the \
+            drop rules in the node namespace and prints each dropped packet as it happens \
+            ("SRC:PORT -> DST:PORT PROTO: swcni-np DROP <direction> <policies>"). Only one \
+            process can listen to a group in a namespace.
             """)
     @OptionGroup var options: PolicyOptions
+    @Option(help: "Listen to nflog for this many seconds and print each dropped packet.")
+    var listen: Double?
+    @Option(help: "With --listen: stop after this many packets.")
+    var max: Int?
 
     func run() throws {
         do {
+            if let listen {
+                try options.withContext { _ in try Self.listen(seconds: listen, max: max, group: UInt16(options.logGroup)) }
+                return
+            }
             let counters = try options.withContext { try PolicyApplier(context: $0, layout: options.layout).counters() }
             for counter in counters where counter.isDrop && counter.packets > 0 {
                 let direction = counter.chain.hasPrefix("in_") ? "ingress" : "egress"
@@ -176,6 +189,28 @@ struct PolicyDrops: ParsableCommand {
             }
         } catch {
             throw policyFailure("drops", error)
+        }
+    }
+
+    /// Runs in the node namespace (inside `withContext`): the socket belongs to it.
+    static func listen(seconds: Double, max: Int?, group: UInt16) throws {
+        let socket = try NFLogSocket(group: group)
+        Output.info("listening to nflog group \(group) for \(seconds) s")
+        var seen = 0
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let deadline = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + seconds
+        while true {
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            let left = deadline - (Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+            if left <= 0 { break }
+            guard let datagram = try socket.receive(timeoutMilliseconds: Int32(min(left, 1.0) * 1000) + 1) else { continue }
+            for record in NFLogRecord.parse(datagram).records where record.prefix.hasPrefix(PolicyTableLayout.logPrefixTag) {
+                print(record.description)
+                fflush(nil)  // flushes stdout without touching the global
+                seen += 1
+                if let max, seen >= max { return }
+            }
         }
     }
 }
