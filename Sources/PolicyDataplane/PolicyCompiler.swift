@@ -17,17 +17,19 @@ public struct PolicyCompiler: Sendable {
         var chainsByPolicies: [String: String] = [:]
         var namedPorts: Set<String> = []
         let pods = state.policedPods
+        let sortedPolicies = state.sortedPolicies
+        let families = Set(pods.flatMap { $0.ips.map(\.family) })
 
         for pod in pods {
             for direction in NetworkPolicy.PolicyType.allCases {
-                let policies = state.policies(selecting: pod, for: direction)
+                let policies = ClusterState.policies(selecting: pod, for: direction, among: sortedPolicies)
                 guard !policies.isEmpty else { continue }
                 let key = "\(direction.rawValue) " + policies.map(\.ref.description).joined(separator: " ")
                 let chainName: String
                 if let known = chainsByPolicies[key] {
                     chainName = known
                 } else {
-                    let chain = makeChain(direction, policies, state: state, program: &program, namedPorts: &namedPorts)
+                    let chain = makeChain(direction, policies, state: state, pods: pods, families: families, program: &program, namedPorts: &namedPorts)
                     program.chains[chain.name] = chain
                     chainsByPolicies[key] = chain.name
                     chainName = chain.name
@@ -50,8 +52,8 @@ public struct PolicyCompiler: Sendable {
     }
 
     private func makeChain(
-        _ direction: NetworkPolicy.PolicyType, _ policies: [NetworkPolicy], state: ClusterState,
-        program: inout PolicyProgram, namedPorts: inout Set<String>
+        _ direction: NetworkPolicy.PolicyType, _ policies: [NetworkPolicy], state: ClusterState, pods: [Pod],
+        families: Set<IPAddress.Family>, program: inout PolicyProgram, namedPorts: inout Set<String>
     ) -> PolicyChain {
         var rules: [CompiledRule] = []
         for policy in policies {
@@ -66,7 +68,7 @@ public struct PolicyCompiler: Sendable {
                         let name = Self.peerSetName(podSelector: podSelector, namespaceSelector: namespaceSelector, policyNamespace: policy.namespace)
                         if program.addressSets[name] == nil {
                             var ips: Set<IPAddress> = []
-                            for pod in state.policedPods where state.peer(peer, in: policy.namespace, chooses: pod) {
+                            for pod in pods where state.peer(peer, in: policy.namespace, chooses: pod) {
                                 ips.formUnion(pod.ips)
                             }
                             program.addressSets[name] = ips
@@ -91,10 +93,11 @@ public struct PolicyCompiler: Sendable {
             }
         }
         let refs = policies.map(\.ref)
-        let identity = "\(direction.rawValue)|" + refs.map(\.description).joined(separator: ",") + "|"
+        let familyText = families.contains(.ipv4) ? (families.contains(.ipv6) ? "dual" : "ipv4") : (families.contains(.ipv6) ? "ipv6" : "none")
+        let identity = "\(direction.rawValue)|\(familyText)|" + refs.map(\.description).joined(separator: ",") + "|"
             + rules.map(\.description).joined(separator: ";")
         let prefix = direction == .ingress ? "in_" : "eg_"
-        return PolicyChain(name: prefix + StableHash.hex(identity), direction: direction, policies: refs, rules: rules)
+        return PolicyChain(name: prefix + StableHash.hex(identity), direction: direction, policies: refs, rules: rules, families: families)
     }
 
     /// The set of pods one peer chooses: a podSelector alone is scoped to the policy's namespace,

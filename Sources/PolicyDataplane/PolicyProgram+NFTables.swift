@@ -10,7 +10,9 @@ struct RenderedProgram {
 }
 
 extension PolicyProgram {
-    func render(_ layout: PolicyTableLayout) -> RenderedProgram {
+    /// Renders sets, maps and chains; rules only for `rulesOf` chains when given (the others
+    /// get an empty rule list: an incremental update needs rules of new chains only).
+    func render(_ layout: PolicyTableLayout, rulesOf: Set<String>? = nil) -> RenderedProgram {
         var out = RenderedProgram()
         for family in PolicyTableLayout.Family.allCases {
             for (name, ips) in addressSets {
@@ -41,7 +43,7 @@ extension PolicyProgram {
             }
         }
         for (name, chain) in chains {
-            out.chains[name] = chain.nftRules(layout)
+            out.chains[name] = rulesOf.map { $0.contains(name) } ?? true ? chain.nftRules(layout) : []
         }
         return out
     }
@@ -67,6 +69,7 @@ extension PolicyChain {
         let chain = layout.chain(name)
         let peerField = direction == .ingress ? "saddr" : "daddr"
         var rules: [NFTRule] = []
+        let families = PolicyTableLayout.Family.allCases.filter { self.families.contains($0 == .v4 ? .ipv4 : .ipv6) }
         for rule in self.rules {
             var portMatch: [NFTStatement] = []
             var portFamilySpecific = false
@@ -88,14 +91,14 @@ extension PolicyChain {
             switch rule.peer {
             case .any:
                 if portFamilySpecific {
-                    for family in PolicyTableLayout.Family.allCases {
+                    for family in families {
                         rules.append(NFTRule(chain: chain, statements: portMatch + namedPortMatch(family) + verdict, comment: comment))
                     }
                 } else {
                     rules.append(NFTRule(chain: chain, statements: portMatch + verdict, comment: comment))
                 }
             case .podSet(let set):
-                for family in PolicyTableLayout.Family.allCases {
+                for family in families {
                     let peer = NFTStatement.match(left: .payload(protocol: family.payloadProtocol, field: peerField), op: .equal, right: .named(layout.addressSet(set, family).name))
                     rules.append(NFTRule(chain: chain, statements: [peer] + portMatch + namedPortMatch(family) + verdict, comment: comment))
                 }

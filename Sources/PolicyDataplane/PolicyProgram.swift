@@ -45,6 +45,9 @@ public struct PolicyChain: Sendable, Equatable {
     /// The policies whose rules are in the chain (the pod is isolated by them).
     public let policies: [ObjectRef]
     public let rules: [CompiledRule]
+    /// Address families of pod IPs in the cluster: set and named-port matches are rendered
+    /// only for these (a single-stack cluster gets no rules for the other family).
+    public let families: Set<IPAddress.Family>
 }
 
 /// One (peer, port) pair of a policy rule: allows traffic that matches both.

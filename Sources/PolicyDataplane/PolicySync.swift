@@ -39,7 +39,7 @@ public struct PolicySync: Sendable {
     /// differs): then use `fullSync`.
     public func incremental(from current: PolicyTableState, to program: PolicyProgram) -> NFTablesTransaction? {
         guard current.hasBaseChain else { return nil }
-        let rendered = program.render(layout)
+        let rendered = program.render(layout, rulesOf: Set(program.chains.keys).subtracting(current.chains))
         var tx = NFTablesTransaction()
         let newChains = rendered.chains.keys.filter { !current.chains.contains($0) }.sorted()
         let oldChains = current.chains.filter { $0 != "forward" && rendered.chains[$0] == nil }.sorted()

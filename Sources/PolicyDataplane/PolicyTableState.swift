@@ -25,11 +25,14 @@ public struct PolicyTableState: Sendable, Equatable {
     }
 
     /// The state read back from a listing of the table.
-    public init(listing: NFTTableListing) {
-        hasBaseChain = listing.chain(named: "forward")?.hook == "forward"
-        chains = Set(listing.chains.map(\.name))
+    public init(listing: NFTTableListing) { self.init(listings: [listing]) }
+
+    /// The state read back from several listings of the table (chains, sets, maps).
+    public init(listings: [NFTTableListing]) {
+        hasBaseChain = listings.contains { $0.chain(named: "forward")?.hook == "forward" }
+        chains = Set(listings.flatMap { $0.chains.map(\.name) })
         var sets: [String: [String: NFTExpression]] = [:]
-        for set in listing.sets {
+        for set in listings.flatMap(\.sets) {
             var elements: [String: NFTExpression] = [:]
             for element in set.elements {
                 if let (text, key) = Self.canonical(element, isMap: set.isMap) { elements[text] = key }

@@ -122,6 +122,23 @@ struct CompilerOutputTests {
         #expect(deleteDispatch < deleteChain, "a chain is deleted only once no map element jumps to it")
     }
 
+    @Test func singleStackClusterGetsRulesOfOneFamily() {
+        var state = ClusterState()
+        for name in ["a", "b"] {
+            state.upsert(Pod(namespace: "x", name: name, labels: ["pod": name], ips: [E2EFixture.ip("x", name)], ports: E2EFixture.servedPorts))
+        }
+        state.upsert(Self.allowBToA)
+        let v4 = PolicyCompiler().compile(state)
+        let text = commands(PolicySync(layout: layout).fullSync(v4))
+        #expect(text.filter { $0.contains(#"{"add":{"rule""#) && $0.contains(#""protocol":"ip6""#) }.filter { !$0.contains(#""chain":"forward""#) }.isEmpty)
+        #expect(text.filter { $0.contains(#"{"add":{"rule""#) && $0.contains(#""comment":"x/allow-b ingress[0]""#) }.count == 1)
+        // The first IPv6 pod makes the cluster dual-stack: chains are rendered anew.
+        state.upsert(Pod(namespace: "x", name: "c", labels: ["pod": "c"], ips: [E2EFixture.ip6("x", "c")]))
+        let dual = PolicyCompiler().compile(state)
+        #expect(Set(dual.chains.keys).isDisjoint(with: v4.chains.keys))
+        #expect(dual.trace(Connection(from: E2EFixture.ip("x", "b"), to: E2EFixture.ip("x", "a"), proto: .tcp, port: 81)).allowed)
+    }
+
     @Test func stateReadBackFromAListing() throws {
         let listing = try NFTTableListing(parsing: try JSONParser.parse(#"""
         {"nftables":[{"metainfo":{"version":"1.0.9"}},{"table":{"family":"inet","name":"swcni_netpol","handle":1}},

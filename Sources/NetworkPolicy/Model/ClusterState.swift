@@ -39,7 +39,12 @@ public struct ClusterState: Sendable, Hashable {
 
     /// The policies that select `pod` and apply to `direction`, in rule order.
     public func policies(selecting pod: Pod, for direction: NetworkPolicy.PolicyType) -> [NetworkPolicy] {
-        sortedPolicies.filter {
+        Self.policies(selecting: pod, for: direction, among: sortedPolicies)
+    }
+
+    /// Same, from an already sorted list of policies (callers that ask for many pods sort once).
+    public static func policies(selecting pod: Pod, for direction: NetworkPolicy.PolicyType, among sorted: [NetworkPolicy]) -> [NetworkPolicy] {
+        sorted.filter {
             $0.namespace == pod.namespace && $0.applies(to: direction) && $0.podSelector.matches(pod.labels)
         }
     }
