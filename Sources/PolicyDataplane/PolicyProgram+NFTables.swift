@@ -51,6 +51,13 @@ extension PolicyProgram {
     /// The base chain: replies pass, then the sender's egress, then the receiver's ingress.
     static func forwardRules(_ layout: PolicyTableLayout) -> [NFTRule] {
         var rules = [NFTRule(chain: layout.forwardChain, statements: [.ctState([.established, .related]), .accept], comment: "replies of allowed connections")]
+        // Neighbour discovery between pods of one bridge crosses this hook through
+        // br_netfilter; without it no IPv6 peer of an isolated pod could be resolved.
+        let neighbourDiscovery = ["nd-router-solicit", "nd-router-advert", "nd-neighbor-solicit", "nd-neighbor-advert"]
+        rules.append(NFTRule(
+            chain: layout.forwardChain,
+            statements: [.l4proto("ipv6-icmp"), .match(left: .payload(protocol: "icmpv6", field: "type"), op: .equal, right: .set(neighbourDiscovery.map { .string($0) })), .accept],
+            comment: "IPv6 neighbour discovery"))
         for direction in [NetworkPolicy.PolicyType.egress, .ingress] {
             for family in PolicyTableLayout.Family.allCases {
                 let key = NFTExpression.payload(protocol: family.payloadProtocol, field: direction == .egress ? "saddr" : "daddr")

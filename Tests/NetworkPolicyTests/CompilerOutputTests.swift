@@ -15,7 +15,7 @@ struct CompilerOutputTests {
 
     @Test func pathPerPacketDoesNotGrowWithPolicies() {
         // 500 policies in z selecting nobody present plus one selecting x/a: the base chain is
-        // the same five rules, and x/a's chain holds only the rules of the policy selecting it.
+        // the same six rules, and x/a's chain holds only the rules of the policy selecting it.
         var policies = [Self.allowBToA]
         for i in 0..<500 {
             policies.append(NetworkPolicy(namespace: "z", name: "p\(i)", podSelector: selector(["app": "app\(i)"]),
@@ -28,7 +28,8 @@ struct CompilerOutputTests {
         #expect(program.ingressDispatch.keys.sorted() == [E2EFixture.ip("x", "a"), E2EFixture.ip6("x", "a")])
         let tx = PolicySync(layout: layout).fullSync(program)
         let forwardRules = commands(tx).filter { $0.contains(#""chain":"forward""#) && $0.hasPrefix(#"{"add":{"rule""#) }
-        #expect(forwardRules.count == 5)
+        #expect(forwardRules.count == 6)
+        #expect(forwardRules.contains(#"{"add":{"rule":{"family":"inet","table":"swcni_netpol","chain":"forward","comment":"IPv6 neighbour discovery","expr":[{"match":{"op":"==","left":{"meta":{"key":"l4proto"}},"right":"ipv6-icmp"}},{"match":{"op":"==","left":{"payload":{"protocol":"icmpv6","field":"type"}},"right":{"set":["nd-router-solicit","nd-router-advert","nd-neighbor-solicit","nd-neighbor-advert"]}}},{"accept":null}]}}}"#))
     }
 
     @Test func fullSyncReplacesTheTableInOneBatch() throws {
