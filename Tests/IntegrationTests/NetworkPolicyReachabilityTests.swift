@@ -31,10 +31,12 @@ struct NetworkPolicyReachabilityTests {
     }
 
     func expectProbes(_ lab: PolicyLab, _ state: ClusterState, probes: [(String, Int)],
-                      sanity: [(String, String, Int, Bool)] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+                      sanity: [(String, String, Int, Bool)] = [], overIPv6: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws {
         for (proto, port) in probes {
-            let observed = try lab.probe(proto: proto, port: port)
-            let expected = PolicyLab.expected(state, proto: proto, port: port, pairs: Array(observed.keys))
+            let observed = overIPv6
+                ? try lab.probe(proto: proto, port: port, from: PolicyLab.allPods, to: PolicyLab.allPods, overIPv6: true)
+                : try lab.probe(proto: proto, port: port)
+            let expected = PolicyLab.expected(state, proto: proto, port: port, pairs: Array(observed.keys), overIPv6: overIPv6)
             let problems = PolicyLab.mismatches(observed: observed, expected: expected)
             #expect(problems.isEmpty, "\(proto)/\(port):\n\(problems.joined(separator: "\n"))", sourceLocation: sourceLocation)
             for (pair, p, sanityPort, value) in sanity where p == proto && sanityPort == port {
@@ -65,6 +67,29 @@ struct NetworkPolicyReachabilityTests {
                 Self.policy("x", "deny-all", ["podSelector": [:] as [String: Any], "policyTypes": ["Ingress", "Egress"]]),
                 Self.policy("x", "allow-all", ["podSelector": [:] as [String: Any], "ingress": [[:] as [String: Any]], "egress": [[:] as [String: Any]]]),
             ], probes: [("tcp", 80)], sanity: [("x/a>y/b", "tcp", 80, true), ("y/b>x/a", "tcp", 80, true)])
+        }
+    }
+
+    /// Dual-stack pods: the same policies hold over IPv6 (sets and maps per family, neighbour
+    /// discovery accepted before dispatch, IPv6 ipBlocks).
+    @Test func dualStack() throws {
+        try PolicyLab.with(ipv6: true) { lab in
+            let policies = [
+                Self.policy("x", "deny-ingress", ["podSelector": [:] as [String: Any]]),
+                Self.policy("x", "allow-b", ["podSelector": Self.labels(["pod": "a"]), "ingress": [["from": [["podSelector": Self.labels(["pod": "b"])]]]]]),
+                Self.policy("y", "egress-v6-block", ["podSelector": Self.labels(["pod": "a"]), "policyTypes": ["Egress"], "egress": [["to": [
+                    ["ipBlock": ["cidr": "fd00:244::/64", "except": ["fd00:244::3:0/112"]]],
+                    ["ipBlock": ["cidr": "10.244.0.0/16"]],
+                ]]]]),
+            ]
+            let state = try lab.writeManifests(policies)
+            try lab.apply()
+            let sanity: [(String, String, Int, Bool)] = [
+                ("x/b>x/a", "tcp", 80, true), ("y/b>x/a", "tcp", 80, false), ("x/a>y/b", "tcp", 80, true),
+                ("y/a>z/a", "tcp", 80, false), ("y/a>z/a", "udp", 81, false), ("y/a>x/c", "udp", 81, false), ("y/a>y/b", "tcp", 80, true),
+            ]
+            try expectProbes(lab, state, probes: [("tcp", 80), ("udp", 81)], sanity: sanity, overIPv6: true)
+            try expectProbes(lab, state, probes: [("tcp", 80)])
         }
     }
 

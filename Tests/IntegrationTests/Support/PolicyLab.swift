@@ -30,7 +30,16 @@ final class PolicyLab: @unchecked Sendable {
         return "10.244.\(namespaces.firstIndex(of: ref.namespace)! + 1).\(podNames.firstIndex(of: ref.name)! + 10)"
     }
 
-    init() throws {
+    /// Pods also get IPv6 addresses (fd00:244::N:P/64) when true.
+    let ipv6: Bool
+
+    static func ip6(_ pod: String) -> String {
+        let ref = ObjectRef(parsing: pod)
+        return "fd00:244::\(namespaces.firstIndex(of: ref.namespace)! + 1):\(podNames.firstIndex(of: ref.name)! + 10)"
+    }
+
+    init(ipv6: Bool = false) throws {
+        self.ipv6 = ipv6
         dir = try TestEnvironment.makeTempDir("netpol")
         node = try TestNamespace(prefix: "npnode")
         ext = try TestNamespace(prefix: "npext")
@@ -42,8 +51,8 @@ final class PolicyLab: @unchecked Sendable {
         }
     }
 
-    static func with(_ body: (PolicyLab) throws -> Void) throws {
-        let lab = try PolicyLab()
+    static func with(ipv6: Bool = false, _ body: (PolicyLab) throws -> Void) throws {
+        let lab = try PolicyLab(ipv6: ipv6)
         defer { lab.tearDown() }
         try body(lab)
     }
@@ -51,6 +60,10 @@ final class PolicyLab: @unchecked Sendable {
     private func setUp() throws {
         try node.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
         try node.run(["sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1"])
+        if ipv6 {
+            try node.run(["sysctl", "-qw", "net.bridge.bridge-nf-call-ip6tables=1"])
+            try node.run(["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
+        }
         try node.run(["ip", "link", "set", "lo", "up"])
         // Outside: a veth from the node to the "ext" namespace.
         let extLink = "npx" + String(TestEnvironment.runID.suffix(8))
@@ -68,8 +81,8 @@ final class PolicyLab: @unchecked Sendable {
         let conf = """
             {"cniVersion":"1.0.0","name":"podnet","plugins":[{"type":"bridge","bridge":"cni0","isGateway":true,"ipMasq":false,
              "capabilities":{"ips":true},
-             "ipam":{"type":"host-local","dataDir":"\(dir)/ipam","ranges":[[{"subnet":"10.244.0.0/16","gateway":"10.244.0.1"}]],
-                     "routes":[{"dst":"0.0.0.0/0"}]}}]}
+             "ipam":{"type":"host-local","dataDir":"\(dir)/ipam","ranges":[[{"subnet":"10.244.0.0/16","gateway":"10.244.0.1"}]\(ipv6 ? #",[{"subnet":"fd00:244::/64","gateway":"fd00:244::1"}]"# : "")],
+                     "routes":[{"dst":"0.0.0.0/0"}\(ipv6 ? #",{"dst":"::/0"}"# : "")]}}]}
             """
         try conf.write(toFile: "\(dir)/podnet.conflist", atomically: true, encoding: .utf8)
         for ns in Self.namespaces {
@@ -81,7 +94,7 @@ final class PolicyLab: @unchecked Sendable {
                 podLabels[pod] = ["pod": name]
                 let out = try CnictlRun.run(
                     ["add", "podnet", netns.path, "--conf", "\(dir)/podnet.conflist", "--bin-dir", TestEnvironment.referenceDir,
-                     "--cache-dir", "\(dir)/cache", "--k8s-pod", pod, "--ip", Self.ip(pod) + "/16"], inNS: node.name)
+                     "--cache-dir", "\(dir)/cache", "--k8s-pod", pod, "--ip", Self.ip(pod) + "/16"] + (ipv6 ? ["--ip", Self.ip6(pod) + "/64"] : []), inNS: node.name)
                 guard out.status == 0 else { throw ShellError(command: "cnictl add \(pod)", output: Shell.Output(status: out.status, stdout: out.stdout, stderr: out.stderr)) }
                 try netns.run(["ip", "link", "set", "lo", "up"])
                 try startServer(in: netns)
@@ -160,7 +173,7 @@ final class PolicyLab: @unchecked Sendable {
         var state = objects.clusterState
         for pod in Self.allPods {
             var model = state.pods[ObjectRef(parsing: pod)]!
-            model.ips = [IPAddress(Self.ip(pod))!]
+            model.ips = [IPAddress(Self.ip(pod))!] + (ipv6 ? [IPAddress(Self.ip6(pod))!] : [])
             state.upsert(model)
         }
         return state
@@ -185,7 +198,7 @@ final class PolicyLab: @unchecked Sendable {
     /// sourcing from its first address), `to` pods plus the outside addresses. Returns
     /// "from>to" -> connected.
     func probe(proto: String, port: Int, from sources: [String] = PolicyLab.allPods + ["ext"],
-               to destinations: [String] = PolicyLab.allPods + PolicyLab.outside) throws -> [String: Bool] {
+               to destinations: [String] = PolicyLab.allPods + PolicyLab.outside, overIPv6: Bool = false) throws -> [String: Bool] {
         let results = ResultBox()
         let group = DispatchGroup()
         var failure: Error?
@@ -197,7 +210,7 @@ final class PolicyLab: @unchecked Sendable {
                 defer { group.leave() }
                 do {
                     let out = try Shell.run(["ip", "netns", "exec", ns.name, Self.python, "\(self.dir)/probe.py", "1.0"]
-                        + targets.map { "\(proto),\(Self.address($0)),\(port)" })
+                        + targets.map { "\(proto),\(overIPv6 ? Self.ip6($0) : Self.address($0)),\(port)" })
                     let lines = out.stdout.split(separator: "\n")
                     guard out.status == 0, lines.count == targets.count else {
                         throw ShellError(command: "probe from \(source)", output: out)
@@ -217,14 +230,14 @@ final class PolicyLab: @unchecked Sendable {
     static func address(_ endpoint: String) -> String { endpoint.contains("/") ? ip(endpoint) : endpoint }
 
     /// The evaluator's answer for every probed pair.
-    static func expected(_ state: ClusterState, proto: String, port: Int, pairs: [String]) -> [String: Bool] {
+    static func expected(_ state: ClusterState, proto: String, port: Int, pairs: [String], overIPv6: Bool = false) -> [String: Bool] {
         let evaluator = PolicyEvaluator(state)
         var out: [String: Bool] = [:]
         for pair in pairs {
             let parts = pair.split(separator: ">").map(String.init)
-            let source = parts[0] == "ext" ? outside[0] : address(parts[0])
+            let source = parts[0] == "ext" ? outside[0] : (overIPv6 ? ip6(parts[0]) : address(parts[0]))
             let connection = Connection(
-                from: IPAddress(source)!, to: IPAddress(address(parts[1]))!, proto: TransportProtocol(rawValue: proto.uppercased())!, port: port)
+                from: IPAddress(source)!, to: IPAddress(overIPv6 ? ip6(parts[1]) : address(parts[1]))!, proto: TransportProtocol(rawValue: proto.uppercased())!, port: port)
             out[pair] = evaluator.evaluate(connection).allowed
         }
         return out
@@ -264,14 +277,16 @@ private let serverScript = """
     # argv: ports, then "@address" for each address UDP must answer from (default: any).
     sel = selectors.DefaultSelector()
     ports = [int(a) for a in sys.argv[1:] if not a.startswith("@")]
-    udp_addresses = [a[1:] for a in sys.argv[1:] if a.startswith("@")] or ["0.0.0.0"]
+    udp_addresses = [a[1:] for a in sys.argv[1:] if a.startswith("@")] or ["::"]
     for port in ports:
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
         t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        t.bind(("0.0.0.0", port)); t.listen(128); t.setblocking(False)
+        t.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        t.bind(("::", port)); t.listen(128); t.setblocking(False)
         sel.register(t, selectors.EVENT_READ, "tcp")
         for address in udp_addresses:
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_DGRAM)
+            if ":" in address: u.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
             u.bind((address, port)); u.setblocking(False)
             sel.register(u, selectors.EVENT_READ, "udp")
     print("ready", flush=True)
@@ -297,7 +312,7 @@ private let probeScript = """
                 results[i] = s.recv(2) == b"ok"; s.close()
             else:
                 # Connected: only a reply from the probed address counts.
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(timeout / 2); s.connect((ip, port))
+                s = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(timeout / 2); s.connect((ip, port))
                 for _ in range(2):
                     s.send(b"x")
                     try:
