@@ -53,6 +53,12 @@ struct PolicyOptions: ParsableArguments {
     }
 }
 
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
 /// Turns any error into the CLI's error output and exit status 1.
 func policyFailure(_ command: String, _ error: any Error) -> ExitCode {
     if let error = error as? CNIError { return Output.fail("policy \(command)", error) }
@@ -72,12 +78,18 @@ struct PolicyApply: ParsableCommand {
 
     func run() throws {
         do {
+            let start = monotonicSeconds()
             let state = try options.clusterState(manifests)
+            let loaded = monotonicSeconds()
             let program = PolicyCompiler().compile(state)
+            let compiled = monotonicSeconds()
             let report = try options.withContext { try PolicyApplier(context: $0, layout: options.layout).apply(program, forceFull: full) }
+            let done = monotonicSeconds()
+            func ms(_ seconds: Double) -> String { String(Int((seconds * 1000).rounded())) + " ms" }
             Output.info(
                 "policy apply: \(state.policies.count) policies, \(state.policedPods.count) pods, \(program.chains.count) chains; "
-                    + "\(report.mode.rawValue) update of \(report.commands) commands")
+                    + "\(report.mode.rawValue) update of \(report.commands) commands; "
+                    + "load \(ms(loaded - start)), compile \(ms(compiled - loaded)), nftables \(ms(done - compiled))")
         } catch {
             throw policyFailure("apply", error)
         }
@@ -197,12 +209,9 @@ struct PolicyDrops: ParsableCommand {
         let socket = try NFLogSocket(group: group)
         Output.info("listening to nflog group \(group) for \(seconds) s")
         var seen = 0
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let deadline = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + seconds
+        let deadline = monotonicSeconds() + seconds
         while true {
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            let left = deadline - (Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+            let left = deadline - monotonicSeconds()
             if left <= 0 { break }
             guard let datagram = try socket.receive(timeoutMilliseconds: Int32(min(left, 1.0) * 1000) + 1) else { continue }
             for record in NFLogRecord.parse(datagram).records where record.prefix.hasPrefix(PolicyTableLayout.logPrefixTag) {
