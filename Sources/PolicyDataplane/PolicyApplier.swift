@@ -14,16 +14,24 @@ public struct PolicyApplier {
 
     public let layout: PolicyTableLayout
     public let context: NFTablesContext
+    /// Held around read-back + transaction so two appliers never diff against the same
+    /// state (`nil`: no lock).
+    public let lockPath: String?
 
-    public init(context: NFTablesContext, layout: PolicyTableLayout = PolicyTableLayout()) {
+    public init(context: NFTablesContext, layout: PolicyTableLayout = PolicyTableLayout(), lockPath: String? = NFTablesLock.defaultPath) {
         self.context = context
         self.layout = layout
+        self.lockPath = lockPath
     }
 
     /// Incremental when the table exists and `forceFull` is false (element changes, plus
     /// chains for new policy combinations); otherwise the whole table is replaced.
     @discardableResult
     public func apply(_ program: PolicyProgram, forceFull: Bool = false) throws(NFTablesError) -> Report {
+        try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Report in try applyLocked(program, forceFull: forceFull) }
+    }
+
+    private func applyLocked(_ program: PolicyProgram, forceFull: Bool) throws(NFTablesError) -> Report {
         let sync = PolicySync(layout: layout)
         if !forceFull, let state = try readState(),
             let tx = sync.incremental(from: state, to: program)

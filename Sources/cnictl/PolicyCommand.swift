@@ -37,6 +37,9 @@ struct PolicyOptions: ParsableArguments {
     @Option(name: .customLong("log-group"), help: "nflog group of drop logs.")
     var logGroup: Int = PolicyTableLayout.defaultLogGroup
 
+    @Option(name: .customLong("lock-file"), help: "Lock held while the table is read back and updated.")
+    var lockFile: String = NFTablesLock.defaultPath
+
     var layout: PolicyTableLayout { PolicyTableLayout(tableName: table, logGroup: logGroup) }
 
     func clusterState(_ manifests: [String]) throws(CNIError) -> ClusterState {
@@ -83,7 +86,7 @@ struct PolicyApply: ParsableCommand {
             let loaded = monotonicSeconds()
             let program = PolicyCompiler().compile(state)
             let compiled = monotonicSeconds()
-            let report = try options.withContext { try PolicyApplier(context: $0, layout: options.layout).apply(program, forceFull: full) }
+            let report = try options.withContext { try PolicyApplier(context: $0, layout: options.layout, lockPath: options.lockFile).apply(program, forceFull: full) }
             let done = monotonicSeconds()
             func ms(_ seconds: Double) -> String { String(Int((seconds * 1000).rounded())) + " ms" }
             Output.info(

@@ -49,6 +49,8 @@ struct ManifestDecoderTests {
         #expect(many.namespaces.map(\.name) == ["a"])
         #expect(many.pods.map(\.ref) == [ObjectRef(namespace: "default", name: "p")])
         #expect(many.pods[0].ips.isEmpty)
+        let finished = try decode(#"{"kind":"Pod","metadata":{"name":"job"},"status":{"phase":"Succeeded","podIP":"10.0.0.9"}}"#)
+        #expect(finished.pods[0].ips.isEmpty, "a finished pod's address may belong to a new pod")
     }
 
     @Test func errorsSayWhereAndWhy() {

@@ -107,6 +107,8 @@ public struct ManifestDecoder: Sendable {
             guard let ip = IPAddress(text) else { throw fail(path + ".status.podIP", "not an IP address: \(text)") }
             if !ips.contains(ip) { ips.insert(ip, at: 0) }
         }
+        // A finished pod's addresses may already belong to another pod.
+        if let phase = status["phase"]?.stringValue, phase == "Succeeded" || phase == "Failed" { ips = [] }
         return Pod(
             namespace: meta.namespace, name: meta.name, labels: meta.labels, ips: ips, ports: ports,
             hostNetwork: spec["hostNetwork"]?.boolValue ?? false)
