@@ -28,20 +28,20 @@ public struct PolicyApplier {
     /// chains for new policy combinations); otherwise the whole table is replaced.
     @discardableResult
     public func apply(_ program: PolicyProgram, forceFull: Bool = false) throws(NFTablesError) -> Report {
-        try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Report in try applyLocked(program, forceFull: forceFull) }
+        try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Report in
+            let (mode, tx) = try plan(program, forceFull: forceFull)
+            try tx.apply(context, operation: "\(mode == .full ? "replace" : "update") policy table \(layout.table) (\(tx.commands.count) commands)")
+            return Report(mode: mode, commands: tx.commands.count)
+        }
     }
 
-    private func applyLocked(_ program: PolicyProgram, forceFull: Bool) throws(NFTablesError) -> Report {
+    /// The transaction `apply` would run now (incremental when possible), without running it.
+    public func plan(_ program: PolicyProgram, forceFull: Bool = false) throws(NFTablesError) -> (Mode, NFTablesTransaction) {
         let sync = PolicySync(layout: layout)
-        if !forceFull, let state = try readState(),
-            let tx = sync.incremental(from: state, to: program)
-        {
-            try tx.apply(context, operation: "update policy table \(layout.table) (\(tx.commands.count) commands)")
-            return Report(mode: .incremental, commands: tx.commands.count)
+        if !forceFull, let state = try readState(), let tx = sync.incremental(from: state, to: program) {
+            return (.incremental, tx)
         }
-        let tx = sync.fullSync(program)
-        try tx.apply(context, operation: "replace policy table \(layout.table) (\(tx.commands.count) commands)")
-        return Report(mode: .full, commands: tx.commands.count)
+        return (.full, sync.fullSync(program))
     }
 
     /// Whether the table holds exactly the program's chains and elements.

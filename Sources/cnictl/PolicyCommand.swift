@@ -76,10 +76,23 @@ struct PolicyApply: ParsableCommand {
     @OptionGroup var options: PolicyOptions
     @Flag(help: "Replace the whole table even when an incremental update is possible.")
     var full = false
+    @Flag(name: .customLong("dry-run"), help: "Print the nftables JSON transaction on stdout instead of applying it.")
+    var dryRun = false
     @Argument(help: "Manifest files or folders.")
     var manifests: [String]
 
     func run() throws {
+        if dryRun {
+            do {
+                let program = PolicyCompiler().compile(try options.clusterState(manifests))
+                let (mode, tx) = try options.withContext { try PolicyApplier(context: $0, layout: options.layout, lockPath: nil).plan(program, forceFull: full) }
+                print(tx.text)
+                Output.info("policy apply --dry-run: \(mode.rawValue) update of \(tx.commands.count) commands (not applied)")
+            } catch {
+                throw policyFailure("apply", error)
+            }
+            return
+        }
         do {
             let start = monotonicSeconds()
             let state = try options.clusterState(manifests)
