@@ -9,6 +9,14 @@ public struct PolicySync: Sendable {
 
     public init(layout: PolicyTableLayout = PolicyTableLayout()) { self.layout = layout }
 
+    /// An empty set whose name is a hash of the base chain's rules and the log group: a table
+    /// written by another version (or with another log group) lacks it, and gets a full sync
+    /// instead of an incremental update that would leave its base chain as it is.
+    public var layoutMarker: NFTSet {
+        let rules = PolicyProgram.forwardRules(layout).map { NFTablesTransaction.ruleText($0) }.joined(separator: "\n")
+        return NFTSet(table: layout.table, name: "layout_" + StableHash.hex(rules + "|log group \(layout.logGroup)"), keyType: ["ipv4_addr"])
+    }
+
     /// Replaces the whole table atomically: `add table; delete table; add table; ...` in one
     /// batch, so the old rules stay in force until the new ones are complete (rule counters
     /// restart from zero).
@@ -18,6 +26,7 @@ public struct PolicySync: Sendable {
         tx.add(layout.table)
         tx.delete(layout.table)
         tx.add(layout.table)
+        tx.add(layoutMarker)
         for name in rendered.sets.keys.sorted() { tx.add(rendered.sets[name]!.set) }
         tx.add(layout.forwardChain)
         for name in rendered.chains.keys.sorted() { tx.add(layout.chain(name)) }
@@ -38,13 +47,14 @@ public struct PolicySync: Sendable {
     /// `nil` when the table is not ours to update incrementally (missing, or its base chain
     /// differs): then use `fullSync`.
     public func incremental(from current: PolicyTableState, to program: PolicyProgram) -> NFTablesTransaction? {
-        guard current.hasBaseChain else { return nil }
+        let marker = layoutMarker.name
+        guard current.hasBaseChain, current.sets[marker] != nil else { return nil }
         let rendered = program.render(layout, rulesOf: Set(program.chains.keys).subtracting(current.chains))
         var tx = NFTablesTransaction()
         let newChains = rendered.chains.keys.filter { !current.chains.contains($0) }.sorted()
         let oldChains = current.chains.filter { $0 != "forward" && rendered.chains[$0] == nil }.sorted()
         let newSets = rendered.sets.keys.filter { current.sets[$0] == nil }.sorted()
-        let oldSets = current.sets.keys.filter { rendered.sets[$0] == nil }.sorted()
+        let oldSets = current.sets.keys.filter { rendered.sets[$0] == nil && $0 != marker }.sorted()
 
         for name in newSets { tx.add(rendered.sets[name]!.set) }
         for name in newChains { tx.add(layout.chain(name)) }

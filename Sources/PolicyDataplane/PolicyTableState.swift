@@ -22,6 +22,7 @@ public struct PolicyTableState: Sendable, Equatable {
         hasBaseChain = true
         chains = Set(rendered.chains.keys).union(["forward"])
         sets = rendered.sets.mapValues { $0.elements.mapValues(\.key) }
+        sets[PolicySync(layout: layout).layoutMarker.name] = [:]
     }
 
     /// The state read back from a listing of the table.

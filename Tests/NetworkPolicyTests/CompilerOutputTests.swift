@@ -38,6 +38,9 @@ struct CompilerOutputTests {
         #expect(text[0] == #"{"add":{"table":{"family":"inet","name":"swcni_netpol"}}}"#)
         #expect(text[1] == #"{"delete":{"table":{"family":"inet","name":"swcni_netpol"}}}"#)
         #expect(text[2] == #"{"add":{"table":{"family":"inet","name":"swcni_netpol"}}}"#)
+        let marker = PolicySync(layout: layout).layoutMarker.name
+        #expect(text[3] == #"{"add":{"set":{"family":"inet","table":"swcni_netpol","name":"\#(marker)","type":"ipv4_addr"}}}"#)
+        #expect(marker != PolicySync(layout: PolicyTableLayout(logGroup: 8)).layoutMarker.name)
         #expect(text.contains(#"{"add":{"chain":{"family":"inet","table":"swcni_netpol","name":"forward","type":"filter","hook":"forward","prio":0,"policy":"accept"}}}"#))
         #expect(text.contains(#"{"add":{"rule":{"family":"inet","table":"swcni_netpol","chain":"forward","comment":"replies of allowed connections","expr":[{"match":{"op":"in","left":{"ct":{"key":"state"}},"right":["established","related"]}},{"accept":null}]}}}"#))
         #expect(text.contains(#"{"add":{"rule":{"family":"inet","table":"swcni_netpol","chain":"forward","comment":"egress of the sending pod","expr":[{"vmap":{"key":{"payload":{"protocol":"ip","field":"saddr"}},"data":"@egress_4"}}]}}}"#))
@@ -88,6 +91,11 @@ struct CompilerOutputTests {
             #"{"delete":{"element":{"family":"inet","table":"swcni_netpol","name":"\#(peerSet)_4","elem":["10.244.1.20"]}}}"#,
         ])
         #expect(sync.incremental(from: PolicyTableState(program: new, layout: layout), to: new)?.isEmpty == true)
+        // A table written with another base chain or log group (no matching marker): full sync.
+        var foreign = PolicyTableState(program: new, layout: layout)
+        foreign.sets[sync.layoutMarker.name] = nil
+        #expect(sync.incremental(from: foreign, to: new) == nil)
+        #expect(PolicySync(layout: PolicyTableLayout(logGroup: 9)).incremental(from: PolicyTableState(program: new, layout: layout), to: new) == nil)
     }
 
     @Test func labelChangeMovesAPodBetweenChainsByElementsOnly() throws {
