@@ -76,8 +76,8 @@ final class PolicyLab: @unchecked Sendable {
         try ext.run(["ip", "route", "add", "10.244.0.0/16", "via", "192.0.2.1"])
 
         try FileManager.default.createDirectory(atPath: "\(dir)/manifests", withIntermediateDirectories: true)
-        try Self.script(serverScript, "\(dir)/server.py")
-        try Self.script(probeScript, "\(dir)/probe.py")
+        try Self.script(policyLabServerScript, "\(dir)/server.py")
+        try Self.script(policyLabProbeScript, "\(dir)/probe.py")
         let conf = """
             {"cniVersion":"1.0.0","name":"podnet","plugins":[{"type":"bridge","bridge":"cni0","isGateway":true,"ipMasq":false,
              "capabilities":{"ips":true},
@@ -272,7 +272,7 @@ final class ResultBox: @unchecked Sendable {
     func fail(_ error: Error) { lock.lock(); self.error = error; lock.unlock() }
 }
 
-private let serverScript = """
+let policyLabServerScript = """
     import selectors, socket, sys
     # argv: ports, then "@address" for each address UDP must answer from (default: any).
     sel = selectors.DefaultSelector()
@@ -301,7 +301,7 @@ private let serverScript = """
                 pass
     """
 
-private let probeScript = """
+let policyLabProbeScript = """
     import socket, sys, threading
     timeout = float(sys.argv[1]); targets = sys.argv[2:]; results = [False] * len(targets)
     def probe(i, target):
