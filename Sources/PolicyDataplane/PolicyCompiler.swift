@@ -78,15 +78,25 @@ public struct PolicyCompiler: Sendable {
                 }
                 var ports: [CompiledRule.Port] = []
                 if rule.ports.isEmpty { ports = [.any] }
+                // Numeric ports of one protocol share one rule (`th dport { 80, 8000-8080 }`);
+                // a protocol listed without a port makes its numeric ports redundant.
+                let wholeProtocols = Set(rule.ports.filter { $0.port == nil }.map(\.proto))
+                var numeric: [TransportProtocol: [ClosedRange<Int>]] = [:]
+                var numericOrder: [TransportProtocol] = []
                 for port in rule.ports {
                     switch port.port {
-                    case nil: ports.append(.proto(port.proto))
-                    case .number(let number): ports.append(.range(port.proto, number, port.endPort ?? number))
+                    case nil:
+                        if !ports.contains(.proto(port.proto)) { ports.append(.proto(port.proto)) }
+                    case .number(let number):
+                        guard !wholeProtocols.contains(port.proto) else { continue }
+                        if numeric[port.proto] == nil { numericOrder.append(port.proto) }
+                        numeric[port.proto, default: []].append(number...(port.endPort ?? number))
                     case .named(let name):
                         namedPorts.insert(name)
                         ports.append(.named(port.proto, set: Self.namedPortSetName(name), name: name))
                     }
                 }
+                for proto in numericOrder { ports.append(.ranges(proto, Self.merged(numeric[proto]!))) }
                 for peer in peers {
                     for port in ports { rules.append(CompiledRule(ref: ref, peer: peer, port: port)) }
                 }
@@ -106,6 +116,19 @@ public struct PolicyCompiler: Sendable {
         let scope = namespaceSelector.map { "ns[\($0)]" } ?? "in[\(policyNamespace)]"
         let pods = podSelector.map { "pods[\($0)]" } ?? "pods[*]"
         return "peer_" + StableHash.hex(scope + " " + pods)
+    }
+
+    /// Sorted ranges with overlapping and adjacent ones joined (an interval set rejects overlaps).
+    static func merged(_ ranges: [ClosedRange<Int>]) -> [ClosedRange<Int>] {
+        var out: [ClosedRange<Int>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = out.last, range.lowerBound <= last.upperBound + 1 {
+                out[out.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
+            } else {
+                out.append(range)
+            }
+        }
+        return out
     }
 
     public static func namedPortSetName(_ name: String) -> String {

@@ -83,8 +83,9 @@ extension PolicyChain {
             switch rule.port {
             case .any: break
             case .proto(let proto): portMatch = [.l4proto(proto.nftName)]
-            case .range(let proto, let low, let high):
-                portMatch = [.l4proto(proto.nftName), .match(left: .payload(protocol: "th", field: "dport"), op: .equal, right: low == high ? .number(low) : .range(.number(low), .number(high)))]
+            case .ranges(let proto, let ranges):
+                let values: [NFTExpression] = ranges.map { $0.count == 1 ? .number($0.lowerBound) : .range(.number($0.lowerBound), .number($0.upperBound)) }
+                portMatch = [.l4proto(proto.nftName), .match(left: .payload(protocol: "th", field: "dport"), op: .equal, right: values.count == 1 ? values[0] : .set(values))]
             case .named(let proto, _, _): portMatch = [.l4proto(proto.nftName)]; portFamilySpecific = true
             }
             func namedPortMatch(_ family: PolicyTableLayout.Family) -> [NFTStatement] {

@@ -27,7 +27,7 @@ extension PolicyProgram {
         switch rule.port {
         case .any: return true
         case .proto(let proto): return proto == connection.proto
-        case .range(let proto, let low, let high): return proto == connection.proto && (low...high).contains(connection.port)
+        case .ranges(let proto, let ranges): return proto == connection.proto && ranges.contains { $0.contains(connection.port) }
         case .named(let proto, let set, _):
             return proto == connection.proto
                 && namedPortSets[set]?.contains(NamedPortElement(ip: connection.destination, proto: proto, port: connection.port)) == true

@@ -62,7 +62,8 @@ public struct CompiledRule: Sendable, Hashable, CustomStringConvertible {
     public enum Port: Sendable, Hashable {
         case any
         case proto(TransportProtocol)
-        case range(TransportProtocol, Int, Int)
+        /// One protocol's port numbers and ranges (sorted, disjoint).
+        case ranges(TransportProtocol, [ClosedRange<Int>])
         /// The destination (address, protocol, port) is in the named-port set.
         case named(TransportProtocol, set: String, name: String)
     }
@@ -83,7 +84,8 @@ public struct CompiledRule: Sendable, Hashable, CustomStringConvertible {
         switch port {
         case .any: portText = "any"
         case .proto(let p): portText = p.nftName
-        case .range(let p, let a, let b): portText = a == b ? "\(p.nftName)/\(a)" : "\(p.nftName)/\(a)-\(b)"
+        case .ranges(let p, let ranges):
+            portText = "\(p.nftName)/" + ranges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",")
         case .named(let p, let set, let name): portText = "\(p.nftName)/\(name)@\(set)"
         }
         return "\(ref) peer \(peerText) port \(portText)"

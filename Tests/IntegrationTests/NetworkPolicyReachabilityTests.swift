@@ -136,6 +136,10 @@ struct NetworkPolicyReachabilityTests {
             ], probes: [("tcp", 81), ("tcp", 80), ("udp", 80)],
                sanity: [("z/a>x/a", "tcp", 81, true), ("z/a>x/a", "tcp", 80, false), ("y/a>z/a", "udp", 80, true), ("y/a>z/a", "tcp", 80, false),
                         ("y/a>192.0.2.10", "udp", 80, false)])
+            // Several ports in one rule (one nftables rule per protocol, interval sets).
+            try expectMatrix(lab, [Self.policy("z", "ports", ["podSelector": [:] as [String: Any], "ingress": [["ports": [
+                ["port": 80], ["port": 53, "endPort": 60], ["port": 81, "protocol": "UDP"], ["port": 81, "protocol": "TCP"],
+            ]]]])], probes: [("tcp", 81), ("udp", 80)], sanity: [("x/a>z/a", "tcp", 81, true), ("x/a>z/a", "udp", 80, false), ("x/a>y/a", "udp", 80, true)])
             // endPort, and two policies whose union decides.
             try expectMatrix(lab, [
                 Self.policy("x", "range-from-y", ["podSelector": Self.labels(["pod": "a"]), "ingress": [[

@@ -84,7 +84,7 @@ struct NetworkPolicyTwoNodeTests {
         var expectedDenied = 0
         for (from, _) in Self.pods.sorted(by: { $0.key < $1.key }) {
             let targets = Self.pods.keys.sorted().filter { $0 != from }
-            let out = try Shell.run(["ip", "netns", "exec", podNS[from]!.name, PolicyLab.python, "\(dir)/probe.py", "1.0"]
+            let out = try Shell.run(["ip", "netns", "exec", podNS[from]!.name, PolicyLab.python, "\(dir)/probe.py", PolicyLab.probeTimeout]
                                     + targets.map { "tcp,\(Self.pods[$0]!),80" })
             let observed = out.stdout.split(separator: "\n").map { $0 == "1" }
             #expect(observed.count == targets.count, "\(out.stderr)")

@@ -131,6 +131,16 @@ struct CompilerOutputTests {
         #expect(deleteDispatch < deleteChain, "a chain is deleted only once no map element jumps to it")
     }
 
+    @Test func numericPortsOfOneProtocolShareARule() {
+        let policy = NetworkPolicy(namespace: "x", name: "ports", podSelector: selector(["pod": "a"]), ingress: [PolicyRule(
+            ports: [tcp(80), tcp(83, end: 90), udp(53), tcp(81), tcp(85, end: 86), PolicyPort(proto: .udp)])])
+        let program = PolicyCompiler().compile(E2EFixture(policies: [policy]).state)
+        let chain = program.chains.values.first!
+        #expect(chain.rules.map(\.description) == ["x/ports ingress[0] peer any port udp", "x/ports ingress[0] peer any port tcp/80-81,83-90"])
+        let text = commands(PolicySync(layout: layout).fullSync(program))
+        #expect(text.contains(#"{"add":{"rule":{"family":"inet","table":"swcni_netpol","chain":"\#(chain.name)","comment":"x/ports ingress[0]","expr":[{"match":{"op":"==","left":{"meta":{"key":"l4proto"}},"right":"tcp"}},{"match":{"op":"==","left":{"payload":{"protocol":"th","field":"dport"}},"right":{"set":[{"range":[80,81]},{"range":[83,90]}]}}},{"counter":null},{"accept":null}]}}}"#))
+    }
+
     @Test func singleStackClusterGetsRulesOfOneFamily() {
         var state = ClusterState()
         for name in ["a", "b"] {

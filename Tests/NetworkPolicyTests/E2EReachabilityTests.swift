@@ -214,6 +214,19 @@ struct E2EReachabilityTests {
         check([upper], below, .tcp, 80)
     }
 
+    @Test func severalPortsInOneRule() {
+        let policy = NetworkPolicy(namespace: "x", name: "ports", podSelector: .everything, ingress: [PolicyRule(
+            ports: [tcp(80), tcp(83, end: 90), udp(81), tcp(81), PolicyPort(proto: .sctp), PolicyPort(proto: .sctp, port: .number(9))])])
+        for (proto, port) in [(TransportProtocol.tcp, 80), (.tcp, 81), (.tcp, 85), (.udp, 81), (.sctp, 4000)] {
+            check([policy], Reachability(), proto, port)
+        }
+        var denied = Reachability()
+        denied.expectAllIngress(to: "x", false)
+        for (proto, port) in [(TransportProtocol.tcp, 82), (.tcp, 91), (.udp, 80)] {
+            check([policy], denied, proto, port)
+        }
+    }
+
     @Test func multiplePoliciesUnionAndDecidingRule() {
         let fromY80 = NetworkPolicy(namespace: "x", name: "allow-y-80", podSelector: selector(["pod": "a"]), ingress: [PolicyRule(
             peers: [.pods(podSelector: nil, namespaceSelector: selector(["ns": "y"]))], ports: [tcp(80)])])

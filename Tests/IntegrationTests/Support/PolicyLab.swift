@@ -13,6 +13,9 @@ final class PolicyLab: @unchecked Sendable {
     static let servedPorts = [53, 80, 81]
     static let outside = ["192.0.2.10", "192.0.2.200"]
     static let python = "/usr/bin/python3"
+    /// Seconds a probe waits for a connection or a UDP answer; blocked probes all wait this
+    /// long, in parallel. Generous: CI machines are loaded.
+    static let probeTimeout = "2.0"
 
     let dir: String
     let node: TestNamespace
@@ -209,7 +212,7 @@ final class PolicyLab: @unchecked Sendable {
             DispatchQueue.global().async {
                 defer { group.leave() }
                 do {
-                    let out = try Shell.run(["ip", "netns", "exec", ns.name, Self.python, "\(self.dir)/probe.py", "1.0"]
+                    let out = try Shell.run(["ip", "netns", "exec", ns.name, Self.python, "\(self.dir)/probe.py", Self.probeTimeout]
                         + targets.map { "\(proto),\(overIPv6 ? Self.ip6($0) : Self.address($0)),\(port)" })
                     let lines = out.stdout.split(separator: "\n")
                     guard out.status == 0, lines.count == targets.count else {
