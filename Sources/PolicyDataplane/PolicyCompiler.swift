@@ -61,21 +61,20 @@ public struct PolicyCompiler: Sendable {
                 let ref = PolicyRuleRef(policy: policy.ref, direction: direction, ruleIndex: index)
                 var peers: [CompiledRule.Peer] = []
                 if rule.peers.isEmpty { peers = [.any] }
-                for peer in rule.peers {
-                    switch peer {
-                    case .ipBlock(let block): peers.append(.block(block))
-                    case .pods(let podSelector, let namespaceSelector):
-                        let name = Self.peerSetName(podSelector: podSelector, namespaceSelector: namespaceSelector, policyNamespace: policy.namespace)
-                        if program.addressSets[name] == nil {
-                            var ips: Set<IPAddress> = []
-                            for pod in pods where state.peer(peer, in: policy.namespace, chooses: pod) {
-                                ips.formUnion(pod.ips)
-                            }
-                            program.addressSets[name] = ips
+                // All selector peers of a rule are one set (their union): one rule, one lookup.
+                let selectorPeers = rule.peers.filter { if case .pods = $0 { return true } else { return false } }
+                if !selectorPeers.isEmpty {
+                    let name = Self.peerSetName(selectorPeers, policyNamespace: policy.namespace)
+                    if program.addressSets[name] == nil {
+                        var ips: Set<IPAddress> = []
+                        for pod in pods where selectorPeers.contains(where: { state.peer($0, in: policy.namespace, chooses: pod) }) {
+                            ips.formUnion(pod.ips)
                         }
-                        peers.append(.podSet(name))
+                        program.addressSets[name] = ips
                     }
+                    peers.append(.podSet(name))
                 }
+                for case .ipBlock(let block) in rule.peers { peers.append(.block(block)) }
                 var ports: [CompiledRule.Port] = []
                 if rule.ports.isEmpty { ports = [.any] }
                 // Numeric ports of one protocol share one rule (`th dport { 80, 8000-8080 }`);
@@ -113,9 +112,18 @@ public struct PolicyCompiler: Sendable {
     /// The set of pods one peer chooses: a podSelector alone is scoped to the policy's namespace,
     /// so the namespace is part of the identity only then.
     public static func peerSetName(podSelector: LabelSelector?, namespaceSelector: LabelSelector?, policyNamespace: String) -> String {
-        let scope = namespaceSelector.map { "ns[\($0)]" } ?? "in[\(policyNamespace)]"
-        let pods = podSelector.map { "pods[\($0)]" } ?? "pods[*]"
-        return "peer_" + StableHash.hex(scope + " " + pods)
+        peerSetName([.pods(podSelector: podSelector, namespaceSelector: namespaceSelector)], policyNamespace: policyNamespace)
+    }
+
+    /// The set of the union of several selector peers (named by their sorted descriptions).
+    public static func peerSetName(_ peers: [PolicyPeer], policyNamespace: String) -> String {
+        var keys: [String] = []
+        for case .pods(let podSelector, let namespaceSelector) in peers {
+            let scope = namespaceSelector.map { "ns[\($0)]" } ?? "in[\(policyNamespace)]"
+            let pods = podSelector.map { "pods[\($0)]" } ?? "pods[*]"
+            keys.append(scope + " " + pods)
+        }
+        return "peer_" + StableHash.hex(Array(Set(keys)).sorted().joined(separator: " | "))
     }
 
     /// Sorted ranges with overlapping and adjacent ones joined (an interval set rejects overlaps).

@@ -141,6 +141,23 @@ struct CompilerOutputTests {
         #expect(text.contains(#"{"add":{"rule":{"family":"inet","table":"swcni_netpol","chain":"\#(chain.name)","comment":"x/ports ingress[0]","expr":[{"match":{"op":"==","left":{"meta":{"key":"l4proto"}},"right":"tcp"}},{"match":{"op":"==","left":{"payload":{"protocol":"th","field":"dport"}},"right":{"set":[{"range":[80,81]},{"range":[83,90]}]}}},{"counter":null},{"accept":null}]}}}"#))
     }
 
+    @Test func selectorPeersOfARuleShareOneUnionSet() {
+        let policy = NetworkPolicy(namespace: "x", name: "or", podSelector: selector(["pod": "a"]), ingress: [PolicyRule(peers: [
+            .pods(podSelector: selector(["pod": "b"]), namespaceSelector: nil),
+            .ipBlock(IPBlock(cidr: CIDR("192.0.2.0/24")!)),
+            .pods(podSelector: nil, namespaceSelector: selector(["ns": "z"])),
+        ], ports: [tcp(80)])])
+        let program = PolicyCompiler().compile(E2EFixture(policies: [policy]).state)
+        let chain = program.chains.values.first!
+        let union = PolicyCompiler.peerSetName([.pods(podSelector: nil, namespaceSelector: selector(["ns": "z"])),
+                                                .pods(podSelector: selector(["pod": "b"]), namespaceSelector: nil)], policyNamespace: "x")
+        #expect(chain.rules.map(\.description) == ["x/or ingress[0] peer @\(union) port tcp/80", "x/or ingress[0] peer 192.0.2.0/24 port tcp/80"])
+        #expect(program.addressSets[union] == Set(["x/b", "z/a", "z/b", "z/c"].flatMap { pod -> [IPAddress] in
+            let ref = ObjectRef(parsing: pod)
+            return [E2EFixture.ip(ref.namespace, ref.name), E2EFixture.ip6(ref.namespace, ref.name)]
+        }))
+    }
+
     @Test func singleStackClusterGetsRulesOfOneFamily() {
         var state = ClusterState()
         for name in ["a", "b"] {
