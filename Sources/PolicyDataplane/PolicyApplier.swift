@@ -30,6 +30,13 @@ public struct PolicyApplier {
     public func apply(_ program: PolicyProgram, forceFull: Bool = false) throws(NFTablesError) -> Report {
         try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Report in
             let (mode, tx) = try plan(program, forceFull: forceFull)
+            if mode == .full {
+                // The same commands in native syntax: libnftables reads it much faster.
+                try NFTablesScriptRunner().run(
+                    PolicySync(layout: layout).fullSyncScript(program),
+                    operation: "replace policy table \(layout.table) (\(tx.commands.count) commands)")
+                return Report(mode: mode, commands: tx.commands.count)
+            }
             try tx.apply(context, operation: "\(mode == .full ? "replace" : "update") policy table \(layout.table) (\(tx.commands.count) commands)")
             return Report(mode: mode, commands: tx.commands.count)
         }

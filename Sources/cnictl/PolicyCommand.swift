@@ -76,7 +76,7 @@ struct PolicyApply: ParsableCommand {
     @OptionGroup var options: PolicyOptions
     @Flag(help: "Replace the whole table even when an incremental update is possible.")
     var full = false
-    @Flag(name: .customLong("dry-run"), help: "Print the nftables JSON transaction on stdout instead of applying it.")
+    @Flag(name: .customLong("dry-run"), help: "Print what would be applied (full sync: nft script; update: JSON transaction) instead of applying it.")
     var dryRun = false
     @Argument(help: "Manifest files or folders.")
     var manifests: [String]
@@ -86,7 +86,8 @@ struct PolicyApply: ParsableCommand {
             do {
                 let program = PolicyCompiler().compile(try options.clusterState(manifests))
                 let (mode, tx) = try options.withContext { try PolicyApplier(context: $0, layout: options.layout, lockPath: nil).plan(program, forceFull: full) }
-                print(tx.text)
+                // A full sync is applied as a native-syntax script; an update as JSON.
+                print(mode == .full ? PolicySync(layout: options.layout).fullSyncScript(program) : tx.text)
                 Output.info("policy apply --dry-run: \(mode.rawValue) update of \(tx.commands.count) commands (not applied)")
             } catch {
                 throw policyFailure("apply", error)

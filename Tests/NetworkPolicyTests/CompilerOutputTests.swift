@@ -57,6 +57,77 @@ struct CompilerOutputTests {
         #expect(text.contains(#"{"add":{"element":{"family":"inet","table":"swcni_netpol","name":"\#(peerSet)_6","elem":["fd00:244:1::11"]}}}"#))
     }
 
+    @Test func fullSyncScriptInNativeSyntax() {
+        let policy = NetworkPolicy(namespace: "x", name: "egress", podSelector: selector(["pod": "a"]), egress: [PolicyRule(
+            peers: [.ipBlock(IPBlock(cidr: CIDR("10.0.0.0/8")!, except: [CIDR("10.1.0.0/16")!, CIDR("10.9.9.9/32")!])),
+                    .pods(podSelector: selector(["pod": "b"]), namespaceSelector: nil)],
+            ports: [named("serve-80-tcp"), tcp(81), tcp(90, end: 99)])], policyTypes: [.egress])
+        var state = ClusterState()
+        for name in ["a", "b"] {
+            state.upsert(Pod(namespace: "x", name: name, labels: ["pod": name], ips: [E2EFixture.ip("x", name)], ports: [ContainerPort(name: "serve-80-tcp", port: 80)]))
+        }
+        state.upsert(policy)
+        let program = PolicyCompiler().compile(state)
+        let sync = PolicySync(layout: layout)
+        let chain = program.chains.values.first!.name
+        let peers = PolicyCompiler.peerSetName(podSelector: selector(["pod": "b"]), namespaceSelector: nil, policyNamespace: "x")
+        let ports = PolicyCompiler.namedPortSetName("serve-80-tcp")
+        let script = sync.fullSyncScript(program)
+        #expect(script == """
+            add table inet swcni_netpol
+            delete table inet swcni_netpol
+            table inet swcni_netpol {
+            	set \(sync.layoutMarker.name) {
+            		type ipv4_addr
+            	}
+            	map egress_4 {
+            		type ipv4_addr : verdict
+            		elements = { 10.244.1.10 : jump \(chain) }
+            	}
+            	map egress_6 {
+            		type ipv6_addr : verdict
+            	}
+            	map ingress_4 {
+            		type ipv4_addr : verdict
+            	}
+            	map ingress_6 {
+            		type ipv6_addr : verdict
+            	}
+            	set \(peers)_4 {
+            		type ipv4_addr
+            		elements = { 10.244.1.11 }
+            	}
+            	set \(peers)_6 {
+            		type ipv6_addr
+            	}
+            	set \(ports)_4 {
+            		type ipv4_addr . inet_proto . inet_service
+            		elements = { 10.244.1.10 . tcp . 80, 10.244.1.11 . tcp . 80 }
+            	}
+            	set \(ports)_6 {
+            		type ipv6_addr . inet_proto . inet_service
+            	}
+            	chain forward {
+            		type filter hook forward priority 0; policy accept;
+            		ct state established,related accept comment "replies of allowed connections"
+            		meta l4proto ipv6-icmp icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept comment "IPv6 neighbour discovery"
+            		ip saddr vmap @egress_4 comment "egress of the sending pod"
+            		ip6 saddr vmap @egress_6 comment "egress of the sending pod"
+            		ip daddr vmap @ingress_4 comment "ingress of the receiving pod"
+            		ip6 daddr vmap @ingress_6 comment "ingress of the receiving pod"
+            	}
+            	chain \(chain) {
+            		ip daddr @\(peers)_4 meta l4proto tcp ip daddr . meta l4proto . th dport @\(ports)_4 counter return comment "x/egress egress[0]"
+            		ip daddr @\(peers)_4 meta l4proto tcp th dport { 81, 90-99 } counter return comment "x/egress egress[0]"
+            		ip daddr 10.0.0.0/8 ip daddr != { 10.1.0.0/16, 10.9.9.9 } meta l4proto tcp ip daddr . meta l4proto . th dport @\(ports)_4 counter return comment "x/egress egress[0]"
+            		ip daddr 10.0.0.0/8 ip daddr != { 10.1.0.0/16, 10.9.9.9 } meta l4proto tcp th dport { 81, 90-99 } counter return comment "x/egress egress[0]"
+            		counter log prefix "swcni-np DROP egress x/egress " group 7 drop comment "drop: isolated by x/egress"
+            	}
+            }
+
+            """)
+    }
+
     @Test func ipBlockExceptAndNamedPortRules() {
         let policy = NetworkPolicy(namespace: "x", name: "egress", podSelector: selector(["pod": "a"]), egress: [PolicyRule(
             peers: [.ipBlock(IPBlock(cidr: CIDR("10.0.0.0/8")!, except: [CIDR("10.1.0.0/16")!, CIDR("10.1.2.0/24")!, CIDR("10.9.9.9/32")!]))],
