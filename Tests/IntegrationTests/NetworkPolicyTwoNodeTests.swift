@@ -16,6 +16,7 @@ struct NetworkPolicyTwoNodeTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var namespaces: [TestNamespace] = []
         var servers: [Process] = []
+        var parents: [Pipe] = []
         defer {
             for server in servers where server.isRunning { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
             namespaces.forEach { $0.remove() }
@@ -52,9 +53,11 @@ struct NetworkPolicyTwoNodeTests {
             let server = Process()
             server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             server.arguments = ["ip", "netns", "exec", ns.name, PolicyLab.python, "\(dir)/server.py", "80"]
-            let out = Pipe()
+            let out = Pipe(), parent = Pipe()
             server.standardOutput = out
             server.standardError = FileHandle.nullDevice
+            server.standardInput = parent  // the server exits when this process is gone
+            parents.append(parent)
             try server.run()
             servers.append(server)
             _ = out.fileHandleForReading.availableData  // "ready"

@@ -22,6 +22,7 @@ final class PolicyLab: @unchecked Sendable {
     let ext: TestNamespace
     private(set) var pods: [String: TestNamespace] = [:]
     private var servers: [Process] = []
+    private var parentPipes: [Pipe] = []
     /// Labels of pods and namespaces as the manifests say now.
     var podLabels: [String: [String: String]] = [:]
     var namespaceLabels: [String: [String: String]] = [:]
@@ -114,6 +115,10 @@ final class PolicyLab: @unchecked Sendable {
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
+        // The server exits when this pipe closes, even if this test process dies.
+        let parent = Pipe()
+        process.standardInput = parent
+        parentPipes.append(parent)
         try process.run()
         servers.append(process)
         // The server prints "ready" once every socket is bound.
@@ -292,9 +297,14 @@ let policyLabServerScript = """
             if ":" in address: u.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
             u.bind((address, port)); u.setblocking(False)
             sel.register(u, selectors.EVENT_READ, "udp")
+    # Exit when stdin reaches EOF: the test process that started us is gone.
+    sel.register(sys.stdin, selectors.EVENT_READ, "parent")
     print("ready", flush=True)
     while True:
         for key, _ in sel.select():
+            if key.data == "parent":
+                if not sys.stdin.buffer.read1(64): sys.exit(0)
+                continue
             try:
                 if key.data == "tcp":
                     c, _ = key.fileobj.accept(); c.sendall(b"ok"); c.close()
