@@ -75,7 +75,7 @@ else:
 print(n / seconds)
 """
 
-def world(policies, extra_pod=False):
+def world(policies, extra_pod=False, allow=True):
     items = [{"kind": "Namespace", "metadata": {"name": f"ns{n}", "labels": {"team": f"t{n % 3}"}}} for n in range(10)]
     def pod(ns, name, labels, ip):
         return {"kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": labels},
@@ -98,6 +98,8 @@ def world(policies, extra_pod=False):
         if i % 40 == 0:
             spec["egress"] = [{"to": [{"ipBlock": {"cidr": f"172.{i % 250}.0.0/16"}}], "ports": [{"port": 443}]}]
         items.append({"kind": "NetworkPolicy", "metadata": {"name": f"pol{i:05d}", "namespace": f"ns{ns}"}, "spec": spec})
+    if not allow:
+        return {"kind": "List", "items": items}
     # Allow client -> server last (names sort after every polNNNNN).
     items.append({"kind": "NetworkPolicy", "metadata": {"name": "zz-client-egress", "namespace": "ns0"},
                   "spec": {"podSelector": {"matchLabels": {"app": "client"}}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "10.250.0.0/16"}}]}]}})
@@ -115,6 +117,8 @@ def main():
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="netpolbench-")
     base, extra = os.path.join(tmp, "world.json"), os.path.join(tmp, "world-plus-one.json")
+    empty = os.path.join(tmp, "world-no-policy.json")
+    json.dump(world(0, allow=False), open(empty, "w"))
     json.dump(world(args.policies), open(base, "w"))
     json.dump(world(args.policies, extra_pod=True), open(extra, "w"))
     lab = Lab()
@@ -132,11 +136,14 @@ def main():
     def rr(mode):
         return float(ns_exec(lab.a, sys.executable, "-c", RR_CLIENT, mode, str(args.seconds), capture=True).stdout)
     try:
-        samples = {k: [] for k in ("gbps_none", "gbps_policies", "rr_none", "rr_policies", "crr_none", "crr_policies", "apply_full", "add_pod")}
+        samples = {k: [] for k in ("gbps_none", "gbps_empty", "gbps_policies", "rr_none", "rr_empty", "rr_policies",
+                                   "crr_none", "crr_empty", "crr_policies", "apply_full", "add_pod")}
         notes = {}
         for run in range(args.runs):
             delete()
             samples["gbps_none"].append(iperf()); samples["rr_none"].append(rr("rr")); samples["crr_none"].append(rr("crr"))
+            apply(empty, full=True)  # the table with no policy: conntrack and two map lookups
+            samples["gbps_empty"].append(iperf()); samples["rr_empty"].append(rr("rr")); samples["crr_empty"].append(rr("crr"))
             seconds, notes["apply_full"] = apply(base, full=True)
             samples["apply_full"].append(seconds)
             samples["gbps_policies"].append(iperf()); samples["rr_policies"].append(rr("rr")); samples["crr_policies"].append(rr("crr"))
@@ -145,9 +152,11 @@ def main():
             apply(base)
         med = {k: statistics.median(v) for k, v in samples.items()}
         print(f"NetworkPolicy benchmark: {args.policies} policies, {args.runs} runs, medians")
-        print(f"  TCP throughput A->B    none {med['gbps_none']:.2f} Gbit/s   with policies {med['gbps_policies']:.2f} Gbit/s   ratio {med['gbps_policies'] / med['gbps_none']:.3f}")
-        print(f"  TCP RR (1 connection)  none {med['rr_none']:.0f}/s   with policies {med['rr_policies']:.0f}/s   ratio {med['rr_policies'] / med['rr_none']:.3f}")
-        print(f"  TCP CRR (conn/request) none {med['crr_none']:.0f}/s   with policies {med['crr_policies']:.0f}/s   ratio {med['crr_policies'] / med['crr_none']:.3f}")
+        print("  (none: no table; empty: our table without policies, i.e. conntrack on; ratio: policies / none)")
+        for key, label, unit in (("gbps", "TCP throughput A->B   ", "Gbit/s"), ("rr", "TCP RR (1 connection) ", "/s"), ("crr", "TCP CRR (conn/request)", "/s")):
+            none, empty, pol = med[key + "_none"], med[key + "_empty"], med[key + "_policies"]
+            fmt = (lambda v: f"{v:.2f}") if key == "gbps" else (lambda v: f"{v:.0f}")
+            print(f"  {label} none {fmt(none)} {unit}   empty {fmt(empty)}   {args.policies} policies {fmt(pol)}   ratio {pol / none:.3f} (vs empty {pol / empty:.3f})")
         print(f"  apply {args.policies} policies from scratch: {med['apply_full'] * 1000:.0f} ms (whole cnictl run)   [{notes['apply_full']}]")
         print(f"  add one pod to a selector: {med['add_pod'] * 1000:.0f} ms (whole cnictl run)   [{notes['add_pod']}]")
         if args.json:
