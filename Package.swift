@@ -66,6 +66,8 @@ let package = Package(
         .target(name: "BridgePlugin", dependencies: ["CNISpec", "Netlink", "NetNS", "NFTables"]),
         .target(name: "NFTables", dependencies: ["CNftables", "CNISpec"]),
         .target(name: "VxlanPlugin", dependencies: ["CNISpec", "Netlink", "NetNS", "NFTables"]),
+        .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
+        .target(name: "PolicyDataplane", dependencies: ["NetworkPolicy", "NFTables", "CNISpec"]),
 
         // MARK: Executables (product name = CNI type)
         .executableTarget(
@@ -85,6 +87,7 @@ let package = Package(
             dependencies: [
                 "CNIRuntime", "CNISpec", "VxlanPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "NetworkPolicy", "PolicyDataplane", "NFTables", "NetNS",
                 .product(name: "Yams", package: "Yams"),
             ]),
 
@@ -92,10 +95,11 @@ let package = Package(
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink", "NFTables"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink", "NFTables", "NetworkPolicy"]),
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
         .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
         .testTarget(name: "VxlanPluginTests", dependencies: ["VxlanPlugin", "Netlink", "NFTables", "CNISpec"]),
+        .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "PolicyDataplane", "NFTables", "CNISpec"]),
     ]
 )

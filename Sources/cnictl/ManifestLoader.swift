@@ -1,0 +1,72 @@
+import CNIRuntime
+import CNISpec
+import Foundation
+import NetworkPolicy
+import Yams
+
+/// Reads Kubernetes manifests from files and folders: `.json` through CNISpec's parser,
+/// `.yaml`/`.yml` (several `---` documents allowed) through Yams. Folders are read in
+/// file-name order, not recursively; other files in folders are ignored.
+enum ManifestLoader {
+    static func load(_ paths: [String]) throws(CNIError) -> ManifestObjects {
+        var objects = ManifestObjects()
+        for path in paths {
+            if FileSystem.isDirectory(path) {
+                for name in try FileSystem.listDirectory(path).sorted() where isManifest(name) {
+                    objects.append(try loadFile(FileSystem.join(path, name)))
+                }
+            } else {
+                objects.append(try loadFile(path))
+            }
+        }
+        return objects
+    }
+
+    static func isManifest(_ name: String) -> Bool {
+        name.hasSuffix(".json") || name.hasSuffix(".yaml") || name.hasSuffix(".yml")
+    }
+
+    static func loadFile(_ path: String) throws(CNIError) -> ManifestObjects {
+        let bytes = try FileSystem.readFile(path)
+        let decoder = ManifestDecoder(source: path)
+        do {
+            if path.hasSuffix(".json") {
+                return try decoder.decode(try JSONParser.parse(bytes))
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            var documents: [JSONValue] = []
+            for document in try Yams.load_all(yaml: text) {
+                documents.append(try jsonValue(document, path: path))
+            }
+            return try decoder.decode(.array(documents))
+        } catch let error as ManifestError {
+            throw CNIError(.invalidNetworkConfig, "invalid manifest", details: error.description)
+        } catch let error as JSONParseError {
+            throw CNIError(.decodingFailure, "cannot parse \(path)", details: error.description)
+        } catch {
+            throw CNIError(.decodingFailure, "cannot parse \(path)", details: "\(error)")
+        }
+    }
+
+    /// Yams' plain values (dictionaries, arrays, strings, numbers, booleans, null) as JSON.
+    static func jsonValue(_ value: Any?, path: String) throws -> JSONValue {
+        switch value {
+        case nil, is NSNull: return .null
+        case let bool as Bool: return .bool(bool)
+        case let int as Int: return .int(int)
+        case let double as Double: return .number(String(double))
+        case let string as String: return .string(string)
+        case let array as [Any?]: return .array(try array.map { try jsonValue($0, path: path) })
+        case let dictionary as [AnyHashable: Any?]:
+            var object = JSONObject()
+            for key in dictionary.keys.map({ "\($0)" }).sorted() {
+                let entry = dictionary.first { "\($0.key)" == key }!.value
+                object[key] = try jsonValue(entry, path: path)
+            }
+            return .object(object)
+        default:
+            if let date = value as? Date { return .string("\(date)") }
+            throw CNIError(.decodingFailure, "cannot parse \(path)", details: "unsupported YAML value \(String(describing: value))")
+        }
+    }
+}

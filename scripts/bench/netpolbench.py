@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""NetworkPolicy benchmark (not a test): cost of the swcni_netpol table on a node.
+
+In namespaces it creates (a "node" with a bridge, two pods A and B), it measures
+  * TCP throughput A -> B (iperf3) and request/response rates over one connection (RR) and
+    with one connection per request (CRR: every connection crosses the policy chains),
+    with no policy table vs with POLICIES policies installed (both pods isolated, the
+    allowing rule last in their chains);
+  * the time to apply POLICIES policies from scratch (`cnictl policy apply --full`);
+  * the time to add one pod to a selector (incremental `cnictl policy apply`).
+Prints medians; cnictl's own breakdown (load / compile / nftables) is shown for applies.
+Usage: netpolbench.py --cnictl PATH [--policies 5000] [--runs 3] [--seconds 3]
+"""
+import argparse, json, os, re, socket, statistics, subprocess, sys, tempfile, threading, time
+
+def sh(*args, check=True, capture=False):
+    return subprocess.run(args, check=check, text=True, capture_output=capture)
+
+def ns_exec(ns, *args, **kw):
+    return sh("ip", "netns", "exec", ns, *args, **kw)
+
+class Lab:
+    def __init__(self):
+        tag = f"{os.getpid() & 0xffff:x}"
+        self.node, self.a, self.b = f"npb-node-{tag}", f"npb-a-{tag}", f"npb-b-{tag}"
+        self.procs = []
+        for ns in (self.node, self.a, self.b):
+            sh("ip", "netns", "add", ns)
+        ns_exec(self.node, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        ns_exec(self.node, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1")
+        ns_exec(self.node, "ip", "link", "add", "br0", "type", "bridge")
+        ns_exec(self.node, "ip", "addr", "add", "10.250.0.1/16", "dev", "br0")
+        ns_exec(self.node, "ip", "link", "set", "br0", "up")
+        for ns, ip, veth in ((self.a, "10.250.0.10", "vetha"), (self.b, "10.250.0.11", "vethb")):
+            ns_exec(self.node, "ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns)
+            ns_exec(self.node, "ip", "link", "set", veth, "master", "br0", "up")
+            ns_exec(ns, "ip", "addr", "add", ip + "/16", "dev", "eth0")
+            ns_exec(ns, "ip", "link", "set", "eth0", "up")
+            ns_exec(ns, "ip", "link", "set", "lo", "up")
+        self.procs.append(subprocess.Popen(["ip", "netns", "exec", self.b, "iperf3", "-s"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        self.procs.append(subprocess.Popen(["ip", "netns", "exec", self.b, sys.executable, "-c", ECHO_SERVER],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(0.5)
+
+    def close(self):
+        for p in self.procs:
+            p.kill(); p.wait()
+        for ns in (self.a, self.b, self.node):
+            sh("ip", "netns", "del", ns, check=False)
+
+ECHO_SERVER = """
+import socket, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 7000)); s.listen(512)
+def serve(c):
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    while True:
+        d = c.recv(64)
+        if not d: break
+        c.sendall(d)
+    c.close()
+while True:
+    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
+"""
+
+RR_CLIENT = """
+import socket, sys, time
+mode, seconds = sys.argv[1], float(sys.argv[2]); n = 0; end = time.monotonic() + seconds
+if mode == "rr":
+    c = socket.create_connection(("10.250.0.11", 7000)); c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    while time.monotonic() < end:
+        c.sendall(b"x"); c.recv(64); n += 1
+else:
+    while time.monotonic() < end:
+        c = socket.create_connection(("10.250.0.11", 7000)); c.sendall(b"x"); c.recv(64); c.close(); n += 1
+print(n / seconds)
+"""
+
+def world(policies, extra_pod=False, allow=True):
+    items = [{"kind": "Namespace", "metadata": {"name": f"ns{n}", "labels": {"team": f"t{n % 3}"}}} for n in range(10)]
+    def pod(ns, name, labels, ip):
+        return {"kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": labels},
+                "spec": {"containers": [{"name": "c", "ports": [{"name": "echo", "containerPort": 7000}]}]},
+                "status": {"podIP": ip}}
+    items.append(pod("ns0", "client", {"app": "client", "tier": "web"}, "10.250.0.10"))
+    items.append(pod("ns1", "server", {"app": "server", "tier": "db"}, "10.250.0.11"))
+    for p in range(108):  # pods of other nodes
+        items.append(pod(f"ns{p % 10}", f"pod{p}", {"app": f"app{p % 20}", "tier": ["web", "db", "cache"][p % 3]}, f"10.250.1.{p + 10}"))
+    if extra_pod:
+        items.append(pod("ns1", "server2", {"app": "server", "tier": "db"}, "10.250.2.1"))
+    for i in range(policies - 2):
+        ns = i % 10
+        target = {"client": "client"} if i % 40 == 0 else {"server": "server"} if i % 40 == 1 else {"app": f"app{i % 20}"}
+        spec = {"podSelector": {"matchLabels": {"app": list(target.values())[0]}},
+                "ingress": [{"from": [{"podSelector": {"matchLabels": {"tier": "cache"}}},
+                                      {"namespaceSelector": {"matchLabels": {"team": f"t{i % 3}"}}, "podSelector": {"matchLabels": {"app": f"app{(i * 7) % 20}"}}},
+                                      {"ipBlock": {"cidr": f"172.{i % 250}.0.0/16", "except": [f"172.{i % 250}.1.0/24"]}}],
+                             "ports": [{"port": "echo"}, {"port": 5000 + i % 1000, "endPort": 5100 + i % 1000}]}]}
+        if i % 40 == 0:
+            spec["egress"] = [{"to": [{"ipBlock": {"cidr": f"172.{i % 250}.0.0/16"}}], "ports": [{"port": 443}]}]
+        items.append({"kind": "NetworkPolicy", "metadata": {"name": f"pol{i:05d}", "namespace": f"ns{ns}"}, "spec": spec})
+    if not allow:
+        return {"kind": "List", "items": items}
+    # Allow client -> server last (names sort after every polNNNNN).
+    items.append({"kind": "NetworkPolicy", "metadata": {"name": "zz-client-egress", "namespace": "ns0"},
+                  "spec": {"podSelector": {"matchLabels": {"app": "client"}}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "10.250.0.0/16"}}]}]}})
+    items.append({"kind": "NetworkPolicy", "metadata": {"name": "zz-server-ingress", "namespace": "ns1"},
+                  "spec": {"podSelector": {"matchLabels": {"app": "server"}}, "ingress": [{"from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": "client"}}}]}]}})
+    return {"kind": "List", "items": items}
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cnictl", required=True)
+    ap.add_argument("--policies", type=int, default=5000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=3)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="netpolbench-")
+    base, extra = os.path.join(tmp, "world.json"), os.path.join(tmp, "world-plus-one.json")
+    empty = os.path.join(tmp, "world-no-policy.json")
+    json.dump(world(0, allow=False), open(empty, "w"))
+    json.dump(world(args.policies), open(base, "w"))
+    json.dump(world(args.policies, extra_pod=True), open(extra, "w"))
+    lab = Lab()
+    results = {}
+    def apply(path, full=False):
+        cmd = [args.cnictl, "policy", "apply", "--netns", f"/run/netns/{lab.node}", "--cache-dir", os.path.join(tmp, "no-cache")]
+        t = time.monotonic()
+        out = subprocess.run(cmd + (["--full"] if full else []) + [path], check=True, text=True, capture_output=True)
+        return time.monotonic() - t, out.stderr.strip()
+    def delete():
+        subprocess.run([args.cnictl, "policy", "delete", "--netns", f"/run/netns/{lab.node}"], check=True)
+    def iperf():
+        out = ns_exec(lab.a, "iperf3", "-c", "10.250.0.11", "-t", str(args.seconds), "-J", capture=True).stdout
+        return json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
+    def rr(mode):
+        return float(ns_exec(lab.a, sys.executable, "-c", RR_CLIENT, mode, str(args.seconds), capture=True).stdout)
+    try:
+        samples = {k: [] for k in ("gbps_none", "gbps_empty", "gbps_policies", "rr_none", "rr_empty", "rr_policies",
+                                   "crr_none", "crr_empty", "crr_policies", "apply_full", "add_pod")}
+        notes = {}
+        for run in range(args.runs):
+            delete()
+            samples["gbps_none"].append(iperf()); samples["rr_none"].append(rr("rr")); samples["crr_none"].append(rr("crr"))
+            apply(empty, full=True)  # the table with no policy: conntrack and two map lookups
+            samples["gbps_empty"].append(iperf()); samples["rr_empty"].append(rr("rr")); samples["crr_empty"].append(rr("crr"))
+            seconds, notes["apply_full"] = apply(base, full=True)
+            samples["apply_full"].append(seconds)
+            samples["gbps_policies"].append(iperf()); samples["rr_policies"].append(rr("rr")); samples["crr_policies"].append(rr("crr"))
+            seconds, notes["add_pod"] = apply(extra)
+            samples["add_pod"].append(seconds)
+            apply(base)
+        med = {k: statistics.median(v) for k, v in samples.items()}
+        print(f"NetworkPolicy benchmark: {args.policies} policies, {args.runs} runs, medians")
+        print("  (none: no table; empty: our table without policies, i.e. conntrack on; ratio: policies / none)")
+        for key, label, unit in (("gbps", "TCP throughput A->B   ", "Gbit/s"), ("rr", "TCP RR (1 connection) ", "/s"), ("crr", "TCP CRR (conn/request)", "/s")):
+            none, empty, pol = med[key + "_none"], med[key + "_empty"], med[key + "_policies"]
+            fmt = (lambda v: f"{v:.2f}") if key == "gbps" else (lambda v: f"{v:.0f}")
+            print(f"  {label} none {fmt(none)} {unit}   empty {fmt(empty)}   {args.policies} policies {fmt(pol)}   ratio {pol / none:.3f} (vs empty {pol / empty:.3f})")
+        print(f"  apply {args.policies} policies from scratch: {med['apply_full'] * 1000:.0f} ms (whole cnictl run)   [{notes['apply_full']}]")
+        print(f"  add one pod to a selector: {med['add_pod'] * 1000:.0f} ms (whole cnictl run)   [{notes['add_pod']}]")
+        if args.json:
+            json.dump({"medians": med, "samples": samples, "notes": notes}, open(args.json, "w"), indent=2)
+    finally:
+        lab.close()
+        subprocess.run(["rm", "-rf", tmp])
+
+if __name__ == "__main__":
+    main()
