@@ -21,7 +21,7 @@ struct BridgeLifecycleTests {
         let del = try h.exec("DEL", config: config, container: c, containerID: "warm-up")
         #expect(del.status == 0, "\(del.summary)")
         // Let the kernel's asynchronous carrier update (linkwatch) reach the port-less bridge.
-        let settle = Date().addingTimeInterval(3)
+        let settle = Date().addingTimeInterval(10)
         while Date() < settle {
             let flags = (try h.link(h.bridge))?["flags"] as? [String] ?? []
             if flags.contains("NO-CARRIER") { break }

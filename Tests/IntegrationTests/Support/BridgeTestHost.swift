@@ -157,7 +157,7 @@ final class BridgeTestHost: @unchecked Sendable {
     /// The snapshot once it equals `expected`, or the last one after `timeout` seconds: the
     /// kernel updates carrier/operational state asynchronously (linkwatch, up to a second),
     /// so a bridge that just lost its last port may still show carrier for a moment.
-    func snapshot(settlingTo expected: String, timeout: TimeInterval = 3) throws -> String {
+    func snapshot(settlingTo expected: String, timeout: TimeInterval = 10) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var current = try snapshot()
         while current != expected && Date() < deadline {
