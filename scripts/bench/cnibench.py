@@ -217,10 +217,17 @@ def iperf3(server_ns, client_ns, address, seconds):
     server = subprocess.Popen(["ip", "netns", "exec", server_ns.name, "iperf3", "-s", "-1"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        # iperf3 3.12 exits 0 with {"error": ...} and an empty "end" when it cannot connect
+        # (the server not listening yet): retry on that too, not only on a non-zero exit.
         for _ in range(50):
             probe = client_ns.run("iperf3", "-c", address, "-t", str(seconds), "-J", capture_output=True)
-            if probe.returncode == 0:
-                return json.loads(probe.stdout)["end"]["sum_received"]["bits_per_second"]
+            report = None
+            try:
+                report = json.loads(probe.stdout)
+            except ValueError:
+                pass
+            if probe.returncode == 0 and report and "error" not in report and "sum_received" in report.get("end", {}):
+                return report["end"]["sum_received"]["bits_per_second"]
             time.sleep(0.1)
         raise RuntimeError(f"iperf3 to {address} failed: {probe.stdout[-300:]!r}")
     finally:
