@@ -2,8 +2,10 @@ import CNISpec
 import NetNS
 import Netlink
 
-/// DEL: removes the container's veth (which takes the host end with it), releases the
-/// IPAM reservation and removes the attachment's nftables rules. Every step tolerates
+/// DEL: disconnects the container's veth and has it deleted in the background (`Tombstone`;
+/// the host end goes with it), releases the IPAM reservation and removes the attachment's
+/// nftables rules. After DEL returns the pod is disconnected, `CNI_IFNAME` is free and the
+/// address released; the kernel object disappears asynchronously. Every step tolerates
 /// what is already gone: an empty `CNI_NETNS`, a vanished namespace, a missing interface.
 struct BridgeDel {
     let request: CNIRequest
@@ -68,6 +70,8 @@ struct BridgeDel {
             Log.error("DEL: \(ifName) in \(request.netns) is a \(link.kind ?? "non-veth") link, not ours; left in place")
             return false
         }
+        // Disconnected now, deleted by a detached process: DEL does not wait for the kernel.
+        if try Tombstone.retire(link, in: container, netnsPath: request.netns) { return true }
         try attempt("failed to delete \(ifName) in \(request.netns)") {
             do { try container.deleteLink(index: link.index) } catch where error.isNotFound {}
         }
