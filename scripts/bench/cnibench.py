@@ -103,6 +103,20 @@ def exec_plugin(binary, command, config, container_id="bench", netns="/dev/null"
     return elapsed, proc
 
 
+def wait_until_no_veth(node, timeout):
+    """Untimed: waits until the node namespace holds no veth any more. A plugin may finish
+    deleting a pod's veth after DEL returned (ours does, in a detached process); that kernel
+    work must not overlap the other side's timed execs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = subprocess.run(["ip", "-n", node.name, "-o", "link", "show", "type", "veth"], capture_output=True, text=True)
+        if not out.stdout.strip():
+            return
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"veths still present in {node.name} after {timeout} s: {out.stdout[:300]!r}")
+        time.sleep(0.005)
+
+
 def ms(seconds):
     return seconds * 1000.0
 
@@ -270,6 +284,7 @@ def bench_bridge(args):
                 t, _ = exec_plugin(side["bin"], "DEL", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
                                    path=side["path"], node=nodes[who])
                 dele[who].append(t)
+                wait_until_no_veth(nodes[who], 5)
         row("bridge+host-local ADD median", statistics.median(add["ours"]), statistics.median(add["ref"]), target=0.4)
         row("bridge+host-local DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]), target=0.3)
 
@@ -300,6 +315,7 @@ def bench_bridge(args):
                         lambda n: exec_plugin(side["bin"], "DEL", conf, container_id=n[-12:].replace("-", "x"),
                                               netns=f"/run/netns/{n}", path=side["path"], node=nodes[who]),
                         names))
+                wait_until_no_veth(nodes[who], 120)
             finally:
                 delete_netns_batch(names)
         ratio = rates["ours"] / rates["ref"]
