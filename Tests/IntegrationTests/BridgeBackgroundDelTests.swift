@@ -42,6 +42,8 @@ struct BridgeBackgroundDelTests {
                 #expect((link["ifname"] as? String) != "eth0", "eth0 is free at once")
             }
             #expect(try h.reservations() == ["10.88.0.2"])
+            #expect(try Self.hostVethAliases(h).filter { $0 == "swcni:\(h.network)/b/eth0" }.isEmpty,
+                "no host veth is named by b's attachment alias any more (retired or gone)")
             #expect(!(try h.ping(from: a, "10.88.0.3", timeout: 1)), "nothing answers for b any more")
 
             // The same attachment can be added again at once, in the same namespace.
@@ -60,6 +62,38 @@ struct BridgeBackgroundDelTests {
             let hostVeths = try h.hostVeths()
             #expect(gone, "links in b: \(linksInB), host veths: \(hostVeths)")
             #expect(try b.link("eth0") != nil && a.link("eth0") != nil)
+        }
+    }
+
+    /// The aliases of the host's veths (`ip -j link` `ifalias`).
+    static func hostVethAliases(_ h: BridgeTestHost) throws -> [String] {
+        let links = try h.json(["ip", "-j", "-d", "link", "show", "type", "veth"]) as? [[String: Any]] ?? []
+        return links.compactMap { $0["ifalias"] as? String }
+    }
+
+    /// A pair retired by DEL whose background deletion never ran (the detached process was
+    /// killed) is left as DEL leaves it before that step: container end down and renamed to a
+    /// tombstone, host end carrying the network's tombstone alias. GC removes it, and keeps
+    /// the valid pod. (The state is made with `ip`, as the plugin leaves it.)
+    @Test func gcRemovesARetiredPairWhoseBackgroundDeletionNeverRan() throws {
+        try BridgeTestHost.with { h in
+            h.ipamDir = TestEnvironment.binDir
+            let config = h.config(#""isGateway":true"#, ipam: h.ipam(v6: nil), version: "1.1.0")
+            let keep = try h.newContainer()
+            let dead = try h.newContainer()
+            try h.add(config, container: keep, containerID: "keep")
+            let out = try h.add(config, container: dead, containerID: "dead")
+            let hostEnd = try #require(out.hostVeth)
+            try dead.run(["ip", "link", "set", "eth0", "down"])
+            try dead.run(["ip", "link", "set", "eth0", "name", "cnidel0badf00d"])
+            try h.host.run(["ip", "link", "set", hostEnd, "alias", "swcni-tomb:\(h.network)"])
+
+            let gc = try h.exec("GC", config: String(config.dropLast()) + #","cni.dev/valid-attachments":[{"containerID":"keep","ifname":"eth0"},{"containerID":"dead","ifname":"eth0"}]}"#, container: nil)
+            #expect(gc.status == 0, "GC: \(gc.summary)")
+            #expect(try h.link(hostEnd) == nil, "the retired host end is gone")
+            #expect(try dead.link("cnidel0badf00d") == nil, "and its tombstone with it")
+            #expect(try h.hostVeths().count == 1, "the valid pod's veth stays")
+            #expect(try keep.link("eth0") != nil)
         }
     }
 

@@ -44,7 +44,9 @@ struct BridgeDel {
         let alias = AttachmentAlias.make(network: config.networkName, containerID: request.containerID, ifName: request.ifName)
         let host = try attempt("could not open a netlink socket in the host namespace") { try NetlinkSocket() }
         let links = try attempt("could not list the host's links") { try host.linkAliases() }
-        for link in links where link.alias == alias && link.kind == "veth" {
+        // Also any retired pair of this network whose background deletion never ran.
+        let tombstone = AttachmentAlias.tombstone(network: config.networkName)
+        for link in links where (link.alias == alias || link.alias == tombstone) && link.kind == "veth" {
             try attempt("failed to delete host veth \(link.name) of \(request.containerID)/\(request.ifName)") {
                 do { try host.deleteLink(index: link.index) } catch where error.isNotFound {}
             }
@@ -71,7 +73,10 @@ struct BridgeDel {
             return false
         }
         // Disconnected now, deleted by a detached process: DEL does not wait for the kernel.
-        if try Tombstone.retire(link, in: container, netnsPath: request.netns) { return true }
+        let alias = AttachmentAlias.make(network: config.networkName, containerID: request.containerID, ifName: request.ifName)
+        if try Tombstone.retire(link, in: container, netnsPath: request.netns, attachmentAlias: alias, network: config.networkName) {
+            return true
+        }
         try attempt("failed to delete \(ifName) in \(request.netns)") {
             do { try container.deleteLink(index: link.index) } catch where error.isNotFound {}
         }

@@ -29,10 +29,13 @@ enum Tombstone {
     /// Disconnects `link` (down, renamed) and starts its deletion in the background. False
     /// when it could not be renamed or the background process could not start: the caller
     /// then deletes the link itself (it is down by then).
-    static func retire(_ link: Link, in container: NetlinkSocket, netnsPath: String) throws(CNIError) -> Bool {
+    static func retire(
+        _ link: Link, in container: NetlinkSocket, netnsPath: String, attachmentAlias: String, network: String
+    ) throws(CNIError) -> Bool {
         try attempt("failed to set \(link.name) down in \(netnsPath)") {
             do { try container.setUp(index: link.index, false) } catch where error.isNotFound {}
         }
+        markHostEnd(of: link, attachmentAlias: attachmentAlias, network: network)
         var name = ""
         for _ in 0..<4 {
             let candidate = randomName()
@@ -53,5 +56,21 @@ enum Tombstone {
             return false
         }
         return true
+    }
+
+    /// The host end (the peer, in this process's namespace) gets the tombstone alias instead of
+    /// the attachment's, so a re-ADD's new veth is the only one named by the attachment alias
+    /// and GC/DEL can remove a tombstone whose background deletion never ran. Only a peer that
+    /// carries this attachment's alias is touched. Best effort: the pair goes anyway.
+    private static func markHostEnd(of link: Link, attachmentAlias: String, network: String) {
+        guard let peer = link.linkIndex else { return }
+        do {
+            let host = try NetlinkSocket()
+            guard let hostEnd = try host.linkAlias(index: peer), hostEnd.kind == "veth", hostEnd.alias == attachmentAlias
+            else { return }
+            try host.setAlias(index: peer, AttachmentAlias.tombstone(network: network))
+        } catch {
+            Log.error("DEL: could not mark the host end of \(link.name) as retired: \(error)")
+        }
     }
 }
