@@ -1,5 +1,9 @@
 import CMnl
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 // Extension added on the bridge branch (not part of the netlink branch's files): interface
 // aliases (`IFLA_IFALIAS`, `ip link set dev X alias TEXT`), which the bridge plugin uses to
 // mark the host end of each attachment's veth so DEL and GC can find it without the netns.
@@ -22,12 +26,26 @@ extension NetlinkSocket {
 
     /// Every link of the namespace that has an alias.
     public func linkAliases() throws -> [LinkAlias] {
-        try dump(LinkMessage.get(), "dump links").filter { $0.type == UInt16(nl: RTM_NEWLINK) }.compactMap { reply in
-            guard let header = InterfaceInfoHeader(decoding: reply.payload) else { return nil }
-            let a = reply.attributes(afterFamilyHeader: InterfaceInfoHeader.size)
-            guard let alias = a.string(UInt16(nl: IFLA_IFALIAS)), !alias.isEmpty else { return nil }
-            let kind = a.nested(UInt16(nl: IFLA_LINKINFO))?.string(UInt16(nl: IFLA_INFO_KIND))
-            return LinkAlias(index: header.index, name: a.string(UInt16(nl: IFLA_IFNAME)) ?? "", kind: kind, alias: alias)
+        try dump(LinkMessage.get(), "dump links").filter { $0.type == UInt16(nl: RTM_NEWLINK) }.compactMap(Self.linkAlias)
+    }
+
+    /// Link `index` with its alias (one `GET`, not a dump); nil when it does not exist or has
+    /// no alias.
+    public func linkAlias(index: Int32) throws -> LinkAlias? {
+        let replies: [NetlinkReply]
+        do {
+            replies = try request(LinkMessage.get(index: index), "get link ifindex \(index)")
+        } catch let error as NetlinkError where error.errno == ENODEV {
+            return nil
         }
+        return replies.first { $0.type == UInt16(nl: RTM_NEWLINK) }.flatMap(Self.linkAlias)
+    }
+
+    private static func linkAlias(_ reply: NetlinkReply) -> LinkAlias? {
+        guard let header = InterfaceInfoHeader(decoding: reply.payload) else { return nil }
+        let a = reply.attributes(afterFamilyHeader: InterfaceInfoHeader.size)
+        guard let alias = a.string(UInt16(nl: IFLA_IFALIAS)), !alias.isEmpty else { return nil }
+        let kind = a.nested(UInt16(nl: IFLA_LINKINFO))?.string(UInt16(nl: IFLA_INFO_KIND))
+        return LinkAlias(index: header.index, name: a.string(UInt16(nl: IFLA_IFNAME)) ?? "", kind: kind, alias: alias)
     }
 }

@@ -4,11 +4,14 @@ import Netlink
 /// Ensures the bridge exists, is a bridge, and has the options the configuration asks for.
 enum BridgeSetup {
     /// Creates the bridge if absent (tolerating a concurrent creation), then applies VLAN
-    /// filtering, promiscuous mode, `accept_ra=0` and brings it up. Returns the fresh link.
+    /// filtering, promiscuous mode, `accept_ra=0` and brings it up. Returns the link as it is
+    /// now (read again only when something was changed).
     static func ensure(_ config: BridgeConfig, host: NetlinkSocket) throws(CNIError) -> Link {
         let name = config.bridgeName
         var link = try attempt("could not look up bridge \"\(name)\"") { try host.link(named: name) }
+        var changed = false  // the link read above is stale only when something was changed
         if link == nil {
+            changed = true
             try attempt("could not create bridge \"\(name)\"") {
                 do {
                     try host.createBridge(
@@ -31,6 +34,7 @@ enum BridgeSetup {
                 details: "link kind is \(bridge.kind ?? "none (a physical device or loopback)"); choose another \"bridge\" name")
         }
         if config.needsVLANFiltering && bridge.bridge?.vlanFiltering != true {
+            changed = true
             try attempt("could not turn on VLAN filtering on bridge \"\(name)\"") {
                 do {
                     try host.setBridgeSettings(index: bridge.index, BridgeSettings(vlanFiltering: true))
@@ -40,14 +44,16 @@ enum BridgeSetup {
             }
         }
         if config.promiscMode && !bridge.isPromiscuous {
+            changed = true
             try attempt("could not set promiscuous mode on \"\(name)\"") { try host.setPromiscuous(index: bridge.index, true) }
         }
         // We own the routes of this interface. Fails harmlessly when IPv6 is off.
         try? Sysctl.set("net/ipv6/conf/\(name)/accept_ra", "0")
         if !bridge.isUp {
+            changed = true
             try attempt("could not set bridge \"\(name)\" up") { try host.setUp(index: bridge.index) }
         }
-        bridge = try refreshed(bridge, host: host)
+        if changed { bridge = try refreshed(bridge, host: host) }
         return bridge
     }
 

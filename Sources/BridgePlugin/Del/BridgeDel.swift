@@ -2,8 +2,10 @@ import CNISpec
 import NetNS
 import Netlink
 
-/// DEL: removes the container's veth (which takes the host end with it), releases the
-/// IPAM reservation and removes the attachment's nftables rules. Every step tolerates
+/// DEL: disconnects the container's veth and has it deleted in the background (`Tombstone`;
+/// the host end goes with it), releases the IPAM reservation and removes the attachment's
+/// nftables rules. After DEL returns the pod is disconnected, `CNI_IFNAME` is free and the
+/// address released; the kernel object disappears asynchronously. Every step tolerates
 /// what is already gone: an empty `CNI_NETNS`, a vanished namespace, a missing interface.
 struct BridgeDel {
     let request: CNIRequest
@@ -42,7 +44,9 @@ struct BridgeDel {
         let alias = AttachmentAlias.make(network: config.networkName, containerID: request.containerID, ifName: request.ifName)
         let host = try attempt("could not open a netlink socket in the host namespace") { try NetlinkSocket() }
         let links = try attempt("could not list the host's links") { try host.linkAliases() }
-        for link in links where link.alias == alias && link.kind == "veth" {
+        // Also any retired pair of this network whose background deletion never ran.
+        let tombstone = AttachmentAlias.tombstone(network: config.networkName)
+        for link in links where (link.alias == alias || link.alias == tombstone) && link.kind == "veth" {
             try attempt("failed to delete host veth \(link.name) of \(request.containerID)/\(request.ifName)") {
                 do { try host.deleteLink(index: link.index) } catch where error.isNotFound {}
             }
@@ -67,6 +71,11 @@ struct BridgeDel {
         guard link.kind == "veth" else {
             Log.error("DEL: \(ifName) in \(request.netns) is a \(link.kind ?? "non-veth") link, not ours; left in place")
             return false
+        }
+        // Disconnected now, deleted by a detached process: DEL does not wait for the kernel.
+        let alias = AttachmentAlias.make(network: config.networkName, containerID: request.containerID, ifName: request.ifName)
+        if try Tombstone.retire(link, in: container, netnsPath: request.netns, attachmentAlias: alias, network: config.networkName) {
+            return true
         }
         try attempt("failed to delete \(ifName) in \(request.netns)") {
             do { try container.deleteLink(index: link.index) } catch where error.isNotFound {}

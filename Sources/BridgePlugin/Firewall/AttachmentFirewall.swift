@@ -23,6 +23,16 @@ struct AttachmentFirewall {
 
     var attachment: NFTAttachment { NFTAttachment(network: network, containerID: containerID, ifname: ifName) }
 
+    /// The member that owns the network's forward accepts: the network itself (an empty
+    /// container ID, which CNI never gives a container). The accepts belong to the bridge and
+    /// persist with it, as the bridge persists after its last pod (reference behaviour): ADD
+    /// then finds them in place (a netlink read, no transaction) and a pod's DEL has nothing
+    /// shared to delete (deleting the last member used to delete the table, a kernel grace
+    /// period per DEL). GC with no valid attachment left removes them.
+    static func networkMember(_ network: String) -> NFTAttachment {
+        NFTAttachment(network: network, containerID: "", ifname: "")
+    }
+
     private func open() throws(CNIError) -> (BridgeFirewall, NFTablesSession) {
         do {
             return (try BridgeFirewall(), try NFTablesSession())
@@ -54,7 +64,7 @@ struct AttachmentFirewall {
                     session, attachment: attachment, hostInterface: spoofCheck.hostVeth, mac: spoofCheck.containerMAC.description)
             }
             if let forwarding {
-                try firewall.ensureForwardAccept(session, attachment: attachment, bridge: forwarding.bridge)
+                try firewall.ensureForwardAccept(session, attachment: Self.networkMember(network), bridge: forwarding.bridge)
                 if forwarding.ipMasq && !forwarding.addresses.isEmpty {
                     var prefixes: [NFTPrefix] = []
                     for address in forwarding.addresses { prefixes.append(try NFTPrefix(address.description)) }
@@ -76,12 +86,15 @@ struct AttachmentFirewall {
         }
     }
 
-    /// Removes rules of `network`'s attachments that are not in `valid`.
+    /// Removes rules of `network`'s attachments that are not in `valid`; with no valid
+    /// attachment, the network's forward accepts too.
     static func garbageCollect(network: String, valid: [CNIAttachment]) throws(CNIError) {
         do {
             let firewall = try BridgeFirewall()
             let context = try NFTablesSession()
-            let keep = valid.map { NFTAttachment(network: network, containerID: $0.containerID, ifname: $0.ifname) }
+            var keep = valid.map { NFTAttachment(network: network, containerID: $0.containerID, ifname: $0.ifname) }
+            // The network's forward accepts stay while it has a valid attachment.
+            if !keep.isEmpty { keep.append(networkMember(network)) }
             try firewall.garbageCollect(context, network: network, keeping: keep)
         } catch {
             throw error.cniError

@@ -16,6 +16,20 @@ public enum AttachmentAlias {
         return "swcni#" + String(hash, radix: 16)
     }
 
+    /// The alias a host end gets when DEL retires its pair (`Tombstone`): it no longer names
+    /// the attachment (a re-ADD of the same attachment gets the attachment alias on its new
+    /// veth), and GC and DEL delete any host veth that still carries it.
+    public static func tombstone(network: String) -> String {
+        let text = "swcni-tomb:\(network)"
+        if text.utf8.count <= 255 { return text }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in network.utf8 {
+            hash ^= UInt64(b)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return "swcni-tomb#" + String(hash, radix: 16)
+    }
+
     /// The (containerID, ifname) of a readable alias of `network`; nil for anything else.
     public static func attachment(of alias: String, network: String) -> (containerID: String, ifName: String)? {
         let head = "\(prefix)\(network)/"
