@@ -106,6 +106,8 @@ struct CnictlBridgeTests {
             let gc = try f.cnictl("gc")
             #expect(gc.status == 0, "\(gc.summary)")
             #expect(f.reservations.count == 2, "only pod b's addresses remain: \(f.reservations)")
+            let settle = Date().addingTimeInterval(5)
+            while try f.hostVeths().count > 1 && Date() < settle { Thread.sleep(forTimeInterval: 0.05) }
             #expect(try f.hostVeths().count == 1, "only pod b's host veth remains")
 
             // Tampering with pod b is noticed, then DEL removes everything, twice.
@@ -117,9 +119,18 @@ struct CnictlBridgeTests {
                 #expect(del.status == 0, "\(del.summary)")
             }
             #expect(f.reservations.isEmpty)
-            #expect(try f.hostVeths().isEmpty)
+            // The veth pair is deleted in the background after DEL returns (docs/bridge.md).
+            let deadline = Date().addingTimeInterval(5)
+            while try !f.hostVeths().isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            #expect(try f.hostVeths().isEmpty, "the host veth is gone shortly after DEL")
+            // No per-pod rule is left; the network's forward accepts stay, like the bridge.
+            let ruleset = try f.host.run(["nft", "list", "ruleset"])
+            #expect(!ruleset.contains("masquerade"), "pod b's masquerade rule went with it: \(ruleset)")
+            // A GC whose valid list is empty (cnictl's cache has no attachment left) removes them.
+            let gcAll = try f.cnictl("gc")
+            #expect(gcAll.status == 0, "\(gcAll.summary)")
             let tables = try f.hostTables()
-            #expect(!tables.contains("swcni"), "our nftables tables go with the last pod: \(tables)")
+            #expect(!tables.contains("swcni"), "our nftables tables go with the network's last GC: \(tables)")
         }
     }
 }
