@@ -29,16 +29,16 @@ public struct PolicyApplier {
     @discardableResult
     public func apply(_ program: PolicyProgram, forceFull: Bool = false) throws(NFTablesError) -> Report {
         try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Report in
-            let (mode, tx) = try plan(program, forceFull: forceFull)
-            if mode == .full {
-                // The same commands in native syntax: libnftables reads it much faster.
-                try NFTablesScriptRunner().run(
-                    PolicySync(layout: layout).fullSyncScript(program),
-                    operation: "replace policy table \(layout.table) (\(tx.commands.count) commands)")
-                return Report(mode: mode, commands: tx.commands.count)
+            let sync = PolicySync(layout: layout)
+            if !forceFull, let state = try readState(), let tx = sync.incremental(from: state, to: program) {
+                try tx.apply(context, operation: "update policy table \(layout.table) (\(tx.commands.count) commands)")
+                return Report(mode: .incremental, commands: tx.commands.count)
             }
-            try tx.apply(context, operation: "\(mode == .full ? "replace" : "update") policy table \(layout.table) (\(tx.commands.count) commands)")
-            return Report(mode: mode, commands: tx.commands.count)
+            // A full sync goes as native syntax (libnftables reads it much faster than JSON),
+            // rendered once, without building the JSON transaction it is equivalent to.
+            let (script, commands) = sync.fullSyncScriptAndCount(program)
+            try NFTablesScriptRunner().run(script, operation: "replace policy table \(layout.table) (\(commands) commands)")
+            return Report(mode: .full, commands: commands)
         }
     }
 

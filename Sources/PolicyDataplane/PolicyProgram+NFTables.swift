@@ -121,12 +121,24 @@ extension PolicyChain {
                 rules.append(NFTRule(chain: chain, statements: statements + portMatch + namedPortMatch(family) + verdict, comment: comment))
             }
         }
+        rules = Self.withoutRepeatedMatches(rules)
         let names = policies.map(\.description).joined(separator: ",")
         let prefix = String((PolicyTableLayout.logPrefixTag + "\(direction == .ingress ? "ingress" : "egress") \(names) ").utf8.prefix(120))!
         rules.append(NFTRule(
             chain: chain, statements: [.counter, .nflog(group: layout.logGroup, prefix: prefix), .drop],
             comment: String("drop: isolated by \(names)".utf8.prefix(NFTRule.maxCommentBytes))!))
         return rules
+    }
+
+    /// The rules without those whose statements repeat an earlier rule's. Every allowing rule
+    /// of a chain has the same verdict, so a repeat never matches a packet the first did not
+    /// take already: it would only cost a rule to load and to walk, and keep a counter at
+    /// zero. Policies that repeat one another's peers and ports (common in real clusters, and
+    /// in the benchmark's synthetic 5000) leave one rule, named after the first of them.
+    static func withoutRepeatedMatches(_ rules: [NFTRule]) -> [NFTRule] {
+        var seen: Set<String> = []
+        seen.reserveCapacity(rules.count)
+        return rules.filter { seen.insert($0.statements.map(NFTNativeSyntax.statement).joined(separator: " ")).inserted }
     }
 
     static func prefix(_ cidr: CIDR) -> NFTExpression {
