@@ -43,7 +43,7 @@ public final class NFTablesScriptRunner {
     }
 
     /// Splits concatenated JSON objects (`{...}\n{...}`) at their top-level braces.
-    static func topLevelDocuments(_ text: String) -> [String] {
+    public static func topLevelDocuments(_ text: String) -> [String] {
         var out: [String] = []
         var depth = 0, inString = false, escaped = false
         var start: String.UTF8View.Index? = nil
