@@ -14,8 +14,14 @@ extension PolicyProgram {
     /// get an empty rule list: an incremental update needs rules of new chains only).
     func render(_ layout: PolicyTableLayout, rulesOf: Set<String>? = nil) -> RenderedProgram {
         var out = RenderedProgram()
+        // Address and named-port sets only for the families the chains match (the pods'
+        // families): a single-stack cluster gets no empty sets of the other family, which
+        // every read-back would fetch. The dispatch maps exist for both (the base chain
+        // looks them up).
+        let ruleFamilies = Set(chains.values.flatMap(\.families))
         for family in PolicyTableLayout.Family.allCases {
-            for (name, ips) in addressSets {
+            let withRules = ruleFamilies.contains(family == .v4 ? .ipv4 : .ipv6)
+            for (name, ips) in addressSets where withRules {
                 let set = layout.addressSet(name, family)
                 var elements: [String: NFTElement] = [:]
                 for ip in ips where PolicyTableLayout.Family(ip.family) == family {
@@ -23,7 +29,7 @@ extension PolicyProgram {
                 }
                 out.sets[set.name] = (set, elements)
             }
-            for (name, entries) in namedPortSets {
+            for (name, entries) in namedPortSets where withRules {
                 let set = layout.namedPortSet(name, family)
                 var elements: [String: NFTElement] = [:]
                 for entry in entries where PolicyTableLayout.Family(entry.ip.family) == family {

@@ -155,6 +155,9 @@ def main():
             else:
                 seconds, notes["apply_full"] = apply(base, full=True)
                 samples["apply_full"].append(seconds); samples["apply_full_nft"].append(nft_ms(notes["apply_full"]))
+            # The kernel frees a replaced table's rules after the commit, in a worker: let that
+            # finish before measuring forwarding (same pause for every configuration).
+            time.sleep(1.5)
         for run in range(args.runs):
             # Interleaved rounds, the order reversed every other round, so that drift of the
             # machine's load does not favour one configuration; ratios are taken per round
