@@ -40,8 +40,8 @@ class Lab:
             ns_exec(ns, "ip", "addr", "add", ip + "/16", "dev", "eth0")
             ns_exec(ns, "ip", "link", "set", "eth0", "up")
             ns_exec(ns, "ip", "link", "set", "lo", "up")
-        self.procs.append(subprocess.Popen(["ip", "netns", "exec", self.b, "iperf3", "-s"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        self.procs.append(subprocess.Popen(["ip", "netns", "exec", self.b, sys.executable, "-c", ECHO_SERVER],
+        self.procs.append(subprocess.Popen(["ip", "netns", "exec", self.b, *SERVER_CPU, "iperf3", "-s"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        self.procs.append(subprocess.Popen(["ip", "netns", "exec", self.b, *SERVER_CPU, sys.executable, "-c", ECHO_SERVER],
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(0.5)
 
@@ -50,6 +50,12 @@ class Lab:
             p.kill(); p.wait()
         for ns in (self.a, self.b, self.node):
             sh("ip", "netns", "del", ns, check=False)
+
+# Servers and clients pinned to different CPUs (when there are two or more): unpinned, the
+# scheduler sometimes puts both on one CPU and a round's RR rate drops 3-4x, whatever the table.
+_CPUS = sorted(os.sched_getaffinity(0))
+SERVER_CPU = ["taskset", "-c", str(_CPUS[-1])] if len(_CPUS) > 1 else []
+CLIENT_CPU = ["taskset", "-c", str(_CPUS[0])] if len(_CPUS) > 1 else []
 
 ECHO_SERVER = """
 import socket, threading
@@ -134,10 +140,10 @@ def main():
     def delete():
         subprocess.run([args.cnictl, "policy", "delete", "--netns", f"/run/netns/{lab.node}"], check=True)
     def iperf():
-        out = ns_exec(lab.a, "iperf3", "-c", "10.250.0.11", "-t", str(args.seconds), "-J", capture=True).stdout
+        out = ns_exec(lab.a, *CLIENT_CPU, "iperf3", "-c", "10.250.0.11", "-t", str(args.seconds), "-J", capture=True).stdout
         return json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
     def rr(mode):
-        return float(ns_exec(lab.a, sys.executable, "-c", RR_CLIENT, mode, str(args.seconds), capture=True).stdout)
+        return float(ns_exec(lab.a, *CLIENT_CPU, sys.executable, "-c", RR_CLIENT, mode, str(args.seconds), capture=True).stdout)
     try:
         keys = ("gbps", "rr", "crr")
         configs = ("none", "empty", "policies")
