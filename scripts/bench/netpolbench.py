@@ -72,7 +72,7 @@ while True:
 """
 
 RR_CLIENT = """
-import socket, sys, time
+import socket, struct, sys, time
 mode, seconds = sys.argv[1], float(sys.argv[2]); n = 0; end = time.monotonic() + seconds
 if mode == "rr":
     c = socket.create_connection(("10.250.0.11", 7000)); c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -80,7 +80,11 @@ if mode == "rr":
         c.sendall(b"x"); c.recv(64); n += 1
 else:
     while time.monotonic() < end:
-        c = socket.create_connection(("10.250.0.11", 7000)); c.sendall(b"x"); c.recv(64); c.close(); n += 1
+        c = socket.create_connection(("10.250.0.11", 7000)); c.sendall(b"x"); c.recv(64)
+        # Closed with a reset: a FIN close leaves the client port in TIME_WAIT (and its conntrack
+        # entry for 120 s), and after ~28,000 of them every connect() searches for a free port:
+        # the rate then depends on how many connections earlier rounds made, not on the table.
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close(); n += 1
 print(n / seconds)
 """
 
