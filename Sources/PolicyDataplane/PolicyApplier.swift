@@ -29,16 +29,16 @@ public struct PolicyApplier {
     @discardableResult
     public func apply(_ program: PolicyProgram, forceFull: Bool = false) throws(NFTablesError) -> Report {
         try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Report in
-            let (mode, tx) = try plan(program, forceFull: forceFull)
-            if mode == .full {
-                // The same commands in native syntax: libnftables reads it much faster.
-                try NFTablesScriptRunner().run(
-                    PolicySync(layout: layout).fullSyncScript(program),
-                    operation: "replace policy table \(layout.table) (\(tx.commands.count) commands)")
-                return Report(mode: mode, commands: tx.commands.count)
+            let sync = PolicySync(layout: layout)
+            if !forceFull, let state = try readState(), let tx = sync.incremental(from: state, to: program) {
+                try tx.apply(context, operation: "update policy table \(layout.table) (\(tx.commands.count) commands)")
+                return Report(mode: .incremental, commands: tx.commands.count)
             }
-            try tx.apply(context, operation: "\(mode == .full ? "replace" : "update") policy table \(layout.table) (\(tx.commands.count) commands)")
-            return Report(mode: mode, commands: tx.commands.count)
+            // A full sync goes as native syntax (libnftables reads it much faster than JSON),
+            // rendered once, without building the JSON transaction it is equivalent to.
+            let (script, commands) = sync.fullSyncScriptAndCount(program)
+            try NFTablesScriptRunner().run(script, operation: "replace policy table \(layout.table) (\(commands) commands)")
+            return Report(mode: .full, commands: commands)
         }
     }
 
@@ -61,14 +61,14 @@ public struct PolicyApplier {
     /// compares. Listing the whole table would print every rule (seconds for 50,000 rules);
     /// these listings take milliseconds. `nil` when the table does not exist.
     public func readState() throws(NFTablesError) -> PolicyTableState? {
-        let family = JSONValue.object(JSONObject([("family", .string(layout.table.family.rawValue))]))
+        // One libnftables run for the three listings: its cache (every set's elements) is
+        // filled once instead of once per listing; protocols come as numbers.
+        let family = layout.table.family.rawValue
+        let documents = try NFTablesScriptRunner().list(
+            "list chains \(family)\nlist sets \(family)\nlist maps \(family)\n",
+            operation: "list chains, sets and maps of \(family)", numericProtocols: true)
         var listings: [NFTTableListing] = []
-        for kind in ["chains", "sets", "maps"] {
-            // One command per run: libnftables prints one JSON document per list command.
-            let command = JSONValue.object(JSONObject([("list", .object(JSONObject([(kind, family)])))]))
-            guard let output = try context.run(commands: [command], operation: "list \(kind) of \(layout.table.family.rawValue)") else { continue }
-            listings.append(try NFTTableListing(parsing: output, table: layout.table))
-        }
+        for document in documents { listings.append(try NFTTableListing(parsing: document, table: layout.table)) }
         guard listings.contains(where: { !$0.chains.isEmpty || !$0.sets.isEmpty }) else { return nil }
         return PolicyTableState(listings: listings)
     }

@@ -14,8 +14,14 @@ extension PolicyProgram {
     /// get an empty rule list: an incremental update needs rules of new chains only).
     func render(_ layout: PolicyTableLayout, rulesOf: Set<String>? = nil) -> RenderedProgram {
         var out = RenderedProgram()
+        // Address and named-port sets only for the families the chains match (the pods'
+        // families): a single-stack cluster gets no empty sets of the other family, which
+        // every read-back would fetch. The dispatch maps exist for both (the base chain
+        // looks them up).
+        let ruleFamilies = Set(chains.values.flatMap(\.families))
         for family in PolicyTableLayout.Family.allCases {
-            for (name, ips) in addressSets {
+            let withRules = ruleFamilies.contains(family == .v4 ? .ipv4 : .ipv6)
+            for (name, ips) in addressSets where withRules {
                 let set = layout.addressSet(name, family)
                 var elements: [String: NFTElement] = [:]
                 for ip in ips where PolicyTableLayout.Family(ip.family) == family {
@@ -23,7 +29,7 @@ extension PolicyProgram {
                 }
                 out.sets[set.name] = (set, elements)
             }
-            for (name, entries) in namedPortSets {
+            for (name, entries) in namedPortSets where withRules {
                 let set = layout.namedPortSet(name, family)
                 var elements: [String: NFTElement] = [:]
                 for entry in entries where PolicyTableLayout.Family(entry.ip.family) == family {
@@ -121,12 +127,24 @@ extension PolicyChain {
                 rules.append(NFTRule(chain: chain, statements: statements + portMatch + namedPortMatch(family) + verdict, comment: comment))
             }
         }
+        rules = Self.withoutRepeatedMatches(rules)
         let names = policies.map(\.description).joined(separator: ",")
         let prefix = String((PolicyTableLayout.logPrefixTag + "\(direction == .ingress ? "ingress" : "egress") \(names) ").utf8.prefix(120))!
         rules.append(NFTRule(
             chain: chain, statements: [.counter, .nflog(group: layout.logGroup, prefix: prefix), .drop],
             comment: String("drop: isolated by \(names)".utf8.prefix(NFTRule.maxCommentBytes))!))
         return rules
+    }
+
+    /// The rules without those whose statements repeat an earlier rule's. Every allowing rule
+    /// of a chain has the same verdict, so a repeat never matches a packet the first did not
+    /// take already: it would only cost a rule to load and to walk, and keep a counter at
+    /// zero. Policies that repeat one another's peers and ports (common in real clusters, and
+    /// in the benchmark's synthetic 5000) leave one rule, named after the first of them.
+    static func withoutRepeatedMatches(_ rules: [NFTRule]) -> [NFTRule] {
+        var seen: Set<String> = []
+        seen.reserveCapacity(rules.count)
+        return rules.filter { seen.insert($0.statements.map(NFTNativeSyntax.statement).joined(separator: " ")).inserted }
     }
 
     static func prefix(_ cidr: CIDR) -> NFTExpression {

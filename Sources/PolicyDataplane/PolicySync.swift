@@ -45,7 +45,16 @@ public struct PolicySync: Sendable {
     /// (`add table; delete table; table { ... }`), parsed by libnftables several times faster
     /// than the JSON form for large tables.
     public func fullSyncScript(_ program: PolicyProgram) -> String {
+        fullSyncScriptAndCount(program).script
+    }
+
+    /// The full-sync script and the number of commands `fullSync` would hold for it.
+    public func fullSyncScriptAndCount(_ program: PolicyProgram) -> (script: String, commands: Int) {
         let rendered = program.render(layout)
+        // add/delete/add table, the marker, sets, base chain, chains, rules, element batches.
+        var commands = 5 + rendered.sets.count + rendered.chains.count + PolicyProgram.forwardRules(layout).count
+        commands += rendered.chains.values.reduce(0) { $0 + $1.count }
+        commands += rendered.sets.values.filter { !$0.elements.isEmpty }.count
         let table = "\(layout.table.family.rawValue) \(layout.table.name)"
         var out = "add table \(table)\ndelete table \(table)\ntable \(table) {\n"
         func set(_ set: NFTSet, _ elements: [NFTElement]) {
@@ -72,7 +81,7 @@ public struct PolicySync: Sendable {
             for rule in rendered.chains[name]! { out += "\t\t" + NFTNativeSyntax.rule(rule) + "\n" }
             out += "\t}\n"
         }
-        return out + "}\n"
+        return (out + "}\n", commands)
     }
 
     /// The smallest transaction from `current` (what the table holds) to `program`: new chains

@@ -97,15 +97,9 @@ struct CompilerOutputTests {
             		type ipv4_addr
             		elements = { 10.244.1.11 }
             	}
-            	set \(peers)_6 {
-            		type ipv6_addr
-            	}
             	set \(ports)_4 {
             		type ipv4_addr . inet_proto . inet_service
             		elements = { 10.244.1.10 . tcp . 80, 10.244.1.11 . tcp . 80 }
-            	}
-            	set \(ports)_6 {
-            		type ipv6_addr . inet_proto . inet_service
             	}
             	chain forward {
             		type filter hook forward priority 0; policy accept;
