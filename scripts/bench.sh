@@ -3,6 +3,9 @@
 #   loopback, host-local, bridge  ours against Debian's Go reference plugins, measured in the
 #                                 same run, interleaved: medians and our/reference ratios
 #                                 (scripts/bench/cnibench.py);
+#   vxlan                         cross-node pod-to-pod iperf3 TCP throughput and TCP
+#                                 request/response latency vs the same between the two node
+#                                 namespaces over the underlay (scripts/demo.sh --bench);
 #   netpol                        NetworkPolicy: TCP throughput / RR / CRR with no table, an
 #                                 empty one and 5000 policies, apply from scratch, add one pod
 #                                 (scripts/bench/netpolbench.py, also scripts/bench-netpol.sh).
@@ -10,7 +13,7 @@
 #   scripts/bench.sh [--only SECTION[,SECTION]] [cnibench options, e.g. --runs N]
 #                    [--netpol-policies N] [--netpol-runs N] [--netpol-seconds S] [--netpol-json FILE]
 #
-# Without --only every section runs (netpol last). Options prefixed --netpol- go to
+# Without --only every section runs (vxlan, then netpol, last). Options prefixed --netpol- go to
 # netpolbench.py without the prefix; the others go to cnibench.py.
 # Needs root (namespaces) and `scripts/setup.sh` (release build + reference plugins).
 set -euo pipefail
@@ -32,9 +35,11 @@ done
 
 PY_SECTIONS=()
 RUN_NETPOL=0
+RUN_VXLAN=0
 if [ -z "$ONLY" ]; then
     RUN_PY_ALL=1
     RUN_NETPOL=1
+    RUN_VXLAN=1
 else
     RUN_PY_ALL=0
     IFS=, read -r -a CHOSEN <<<"$ONLY"
@@ -42,6 +47,7 @@ else
         case "$section" in
             "") ;;
             netpol) RUN_NETPOL=1 ;;
+            vxlan) RUN_VXLAN=1 ;;
             *) PY_SECTIONS+=("$section") ;;
         esac
     done
@@ -62,6 +68,15 @@ if [ "$RUN_PY_ALL" = 1 ] || [ ${#PY_SECTIONS[@]} -gt 0 ]; then
     if [ "$RUN_PY_ALL" = 0 ]; then ONLY_ARGS=(--only "$(IFS=,; echo "${PY_SECTIONS[*]}")"); fi
     python3 scripts/bench/cnibench.py --ours "$BIN_DIR" --reference "${SWIFT_CNI_REFERENCE_DIR:-/usr/lib/cni}" \
         ${ONLY_ARGS[@]+"${ONLY_ARGS[@]}"} ${PY_ARGS[@]+"${PY_ARGS[@]}"}
+fi
+if [ "$RUN_VXLAN" = 1 ]; then
+    need bridge host-local vxlan cnictl
+    echo
+    echo "== vxlan (2 nodes x 2 pods in namespaces; medians of 5 interleaved 3 s iperf3 runs)"
+    out=$(scripts/demo.sh --nodes 2 --pods 2 --bench --bin-dir "$BIN_DIR" 2>&1) || { echo "$out" >&2; exit 1; }
+    echo "$out" | sed -n '/^==> bench/,/ratio pod\/node/p'
+    ratio=$(echo "$out" | sed -n 's/.*ratio pod\/node throughput[^:]*: *\([0-9.]*\).*/\1/p')
+    python3 -c "import sys; r = float(sys.argv[1]); print('  cross-node pod-to-pod / node-to-node TCP throughput: %.2fx  target >= 0.90x: %s' % (r, 'PASS' if r >= 0.9 else 'MISS'))" "$ratio"
 fi
 if [ "$RUN_NETPOL" = 1 ]; then
     need cnictl
