@@ -125,9 +125,17 @@ final class BridgeTestHost: @unchecked Sendable {
     }
 
     /// Names of the host's veth links.
+    /// Host veths. DEL deletes a pod's veth pair in the background after marking the host end
+    /// with a `swcni-tomb` alias (docs/bridge.md), so this waits (at most 5 s) for marked
+    /// pairs to disappear; one still there after that is listed, and fails the caller's check.
     func hostVeths() throws -> [String] {
-        let links = try json(["ip", "-j", "-d", "link", "show", "type", "veth"]) as? [[String: Any]] ?? []
-        return links.compactMap { $0["ifname"] as? String }
+        let deadline = Date().addingTimeInterval(5)
+        while true {
+            let links = try json(["ip", "-j", "-d", "link", "show", "type", "veth"]) as? [[String: Any]] ?? []
+            let retiring = links.contains { ($0["ifalias"] as? String)?.hasPrefix("swcni-tomb") == true }
+            if !retiring || Date() >= deadline { return links.compactMap { $0["ifname"] as? String } }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
     }
 
     /// The `nft list ruleset` text of the host namespace.
