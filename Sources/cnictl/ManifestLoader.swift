@@ -36,7 +36,7 @@ enum ManifestLoader {
             let text = String(decoding: bytes, as: UTF8.self)
             var documents: [JSONValue] = []
             for document in try Yams.load_all(yaml: text) {
-                documents.append(try jsonValue(document, path: path))
+                documents.append(try YAMLValue.json(document, path: path))
             }
             return try decoder.decode(.array(documents))
         } catch let error as ManifestError {
@@ -45,28 +45,6 @@ enum ManifestLoader {
             throw CNIError(.decodingFailure, "cannot parse \(path)", details: error.description)
         } catch {
             throw CNIError(.decodingFailure, "cannot parse \(path)", details: "\(error)")
-        }
-    }
-
-    /// Yams' plain values (dictionaries, arrays, strings, numbers, booleans, null) as JSON.
-    static func jsonValue(_ value: Any?, path: String) throws -> JSONValue {
-        switch value {
-        case nil, is NSNull: return .null
-        case let bool as Bool: return .bool(bool)
-        case let int as Int: return .int(int)
-        case let double as Double: return .number(String(double))
-        case let string as String: return .string(string)
-        case let array as [Any?]: return .array(try array.map { try jsonValue($0, path: path) })
-        case let dictionary as [AnyHashable: Any?]:
-            var object = JSONObject()
-            for key in dictionary.keys.map({ "\($0)" }).sorted() {
-                let entry = dictionary.first { "\($0.key)" == key }!.value
-                object[key] = try jsonValue(entry, path: path)
-            }
-            return .object(object)
-        default:
-            if let date = value as? Date { return .string("\(date)") }
-            throw CNIError(.decodingFailure, "cannot parse \(path)", details: "unsupported YAML value \(String(describing: value))")
         }
     }
 }

@@ -18,32 +18,11 @@ enum PeersDocument {
             value = json
         } else {
             do {
-                value = try jsonValue(try Yams.load(yaml: String(decoding: bytes, as: UTF8.self)), path: path)
+                value = try YAMLValue.json(try Yams.load(yaml: String(decoding: bytes, as: UTF8.self)), path: path)
             } catch {
                 throw CNIError(.decodingFailure, "peers file \(path) is neither JSON nor YAML", details: "\(error)")
             }
         }
         return try NodeInventory.parse(value, source: path)
-    }
-
-    private static func jsonValue(_ value: Any?, path: String) throws -> JSONValue {
-        switch value {
-        case nil, is NSNull: return .null
-        case let bool as Bool: return .bool(bool)
-        case let int as Int: return .int(int)
-        case let double as Double: return .number(String(double))
-        case let string as String: return .string(string)
-        case let array as [Any]: return .array(try array.map { try jsonValue($0, path: path) })
-        case let dictionary as [String: Any]:
-            var object = JSONObject()
-            for key in dictionary.keys.sorted() { object[key] = try jsonValue(dictionary[key], path: path) }
-            return .object(object)
-        case let dictionary as [AnyHashable: Any]:
-            var object = JSONObject()
-            for (key, item) in dictionary { object["\(key.base)"] = try jsonValue(item, path: path) }
-            return .object(object)
-        default:
-            throw CNIError(.decodingFailure, "\(path): unsupported YAML value \(String(describing: value))")
-        }
     }
 }
