@@ -6,24 +6,9 @@ import Testing
 /// veths and nftables tables live there), pods are further namespaces.
 @Suite("cnictl with our bridge", .enabled(if: TestEnvironment.canRunNetNSTests))
 struct CnictlBridgeTests {
-    final class Fixture {
-        let host: TestNamespace
-        let root: String
-        let network: String
-        let bridge: String
-        var confDir: String { "\(root)/conf" }
-        var cacheDir: String { "\(root)/cache" }
-        var dataDir: String { "\(root)/data" }
-        private var pods: [TestNamespace] = []
-
+    final class Fixture: CnictlHost {
         init() throws {
-            host = try TestNamespace(prefix: "cbh")
-            root = try TestEnvironment.makeTempDir("cnictl-br")
-            network = TestEnvironment.uniqueName("cbn")
-            bridge = TestEnvironment.uniqueName("cbb")
-            for dir in [confDir, cacheDir, dataDir] {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            }
+            try super.init(hostPrefix: "cbh", podPrefix: "cbp", label: "cnictl-br", networkPrefix: "cbn", bridgePrefix: "cbb")
             let list = #"""
                 {"cniVersion":"1.1.0","name":"\#(network)","plugins":[
                  {"type":"bridge","bridge":"\#(bridge)","isGateway":true,"ipMasq":true,
@@ -33,26 +18,9 @@ struct CnictlBridgeTests {
             try list.write(toFile: "\(confDir)/10-bridge.conflist", atomically: true, encoding: .utf8)
         }
 
-        func pod() throws -> TestNamespace {
-            let ns = try TestNamespace(prefix: "cbp")
-            pods.append(ns)
-            return ns
-        }
-
-        func remove() {
-            pods.forEach { $0.remove() }
-            host.remove()
-            try? FileManager.default.removeItem(atPath: root)
-        }
-
         func cnictl(_ command: String, _ arguments: [String] = []) throws -> PluginExec.Output {
-            try CnictlRun.run(
-                [command, network] + arguments
-                    + ["--conf-dir", confDir, "--bin-dir", TestEnvironment.binDir, "--cache-dir", cacheDir],
-                inNS: host.name)
+            try cnictl(command, arguments, binDir: TestEnvironment.binDir)
         }
-
-        var reservations: [String] { CnictlRun.reservations(dataDir, network: network) }
 
         func hostVeths() throws -> [Any] {
             try Shell.json(["ip", "-n", host.name, "-j", "link", "show", "type", "veth"]) as? [Any] ?? []
@@ -64,9 +32,7 @@ struct CnictlBridgeTests {
     }
 
     static func withFixture(_ body: (Fixture) throws -> Void) throws {
-        let fixture = try Fixture()
-        defer { fixture.remove() }
-        try body(fixture)
+        try CnictlHost.with(Fixture.init, body)
     }
 
     static func firstAddress(_ result: [String: Any]?, family: String) -> String? {

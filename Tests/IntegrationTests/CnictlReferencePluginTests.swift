@@ -7,38 +7,12 @@ import Testing
 /// conf dir, cache dir and host-local dataDir under a temp directory.
 @Suite("cnictl with the reference plugins", .enabled(if: TestEnvironment.canRunNetNSTests))
 struct CnictlReferencePluginTests {
-    final class Fixture {
-        let host: TestNamespace
-        let root: String
-        let network: String
-        let bridge: String
-        var confDir: String { "\(root)/conf" }
-        var cacheDir: String { "\(root)/cache" }
-        var dataDir: String { "\(root)/data" }
-        var doublesDir: String { "\(root)/bin" }
-        private var containers: [TestNamespace] = []
-
+    final class Fixture: CnictlHost {
         init() throws {
-            host = try TestNamespace(prefix: "cnh")
-            root = try TestEnvironment.makeTempDir("cnictl")
-            network = TestEnvironment.uniqueName("cnet")
-            bridge = TestEnvironment.uniqueName("cb")
-            for dir in [confDir, cacheDir, dataDir, doublesDir] {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            }
+            try super.init(hostPrefix: "cnh", podPrefix: "cnc", label: "cnictl", networkPrefix: "cnet", bridgePrefix: "cb")
         }
 
-        func container() throws -> TestNamespace {
-            let ns = try TestNamespace(prefix: "cnc")
-            containers.append(ns)
-            return ns
-        }
-
-        func remove() {
-            containers.forEach { $0.remove() }
-            host.remove()
-            try? FileManager.default.removeItem(atPath: root)
-        }
+        func container() throws -> TestNamespace { try pod() }
 
         /// bridge + host-local plugin object (JSON text).
         var bridgePlugin: String {
@@ -63,14 +37,10 @@ struct CnictlReferencePluginTests {
         func cacheFile(_ containerID: String, ifname: String = "eth0") -> String {
             "\(cacheDir)/results/\(network)-\(containerID)-\(ifname)"
         }
-
-        var reservations: [String] { CnictlRun.reservations(dataDir, network: network) }
     }
 
     static func withFixture(_ body: (Fixture) throws -> Void) throws {
-        let fixture = try Fixture()
-        defer { fixture.remove() }
-        try body(fixture)
+        try CnictlHost.with(Fixture.init, body)
     }
 
     /// cnitool's scheme, computed with coreutils: "cnictl-" + first 20 hex digits of SHA-512.
