@@ -88,8 +88,11 @@ public struct AddressManager {
         _ attachment: CNIAttachment, setIndex: Int, set: RangeSet, requested: IPAddress?, holding: [Allocation]
     ) throws(CNIError) -> Allocation {
         let held = holding.map(\.ip)
+        // A taken address is skipped with one stat (we hold the lock) instead of an index
+        // rewrite plus a temporary file whose link fails.
         func tryReserve(_ ip: IPAddress) throws(CNIError) -> Bool {
             try io { () throws(StoreError) in
+                if try store.isReserved(ip) { return false }
                 try store.writeIndex(attachment, held + [ip])
                 return try store.reserve(ip, for: attachment)
             }

@@ -148,6 +148,15 @@ public final class DirectoryHandle {
         throw StoreError("link", pathOf(name), errno: e)
     }
 
+    /// Whether `name` exists (one `fstatat`, links not followed).
+    public func exists(_ name: String) throws(StoreError) -> Bool {
+        var st = stat()
+        if fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 { return true }
+        let e = errno
+        if e == ENOENT { return false }
+        throw StoreError("stat", pathOf(name), errno: e)
+    }
+
     /// Removes `name`; returns false when it did not exist.
     @discardableResult
     public func remove(_ name: String) throws(StoreError) -> Bool {

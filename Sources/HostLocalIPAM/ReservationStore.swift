@@ -38,6 +38,11 @@ public final class ReservationStore {
         try directory.read(ip.description)
     }
 
+    /// Whether `ip` has a reservation file (whoever owns it).
+    public func isReserved(_ ip: IPAddress) throws(StoreError) -> Bool {
+        try directory.exists(ip.description)
+    }
+
     /// Creates the reservation file of `ip` for `attachment`; false when it is taken.
     public func reserve(_ ip: IPAddress, for attachment: CNIAttachment) throws(StoreError) -> Bool {
         try directory.createExclusive(ip.description, ReservationRecord.encode(attachment), scratch: try indexDir())
