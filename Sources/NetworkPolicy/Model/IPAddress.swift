@@ -1,3 +1,5 @@
+import CNISpec
+
 /// An IPv4 or IPv6 address as its network-order bytes (4 or 16), parsed without Foundation.
 public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
     public enum Family: Sendable, Hashable { case ipv4, ipv6 }
@@ -65,23 +67,7 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public var description: String {
         if bytes.count == 4 { return bytes.map { String($0) }.joined(separator: ".") }
-        var words: [UInt16] = []
-        for i in stride(from: 0, to: 16, by: 2) { words.append(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1])) }
-        // The longest run of zero words (length >= 2) becomes "::" (RFC 5952).
-        var bestStart = -1, bestLength = 0, i = 0
-        while i < 8 {
-            if words[i] == 0 {
-                var j = i
-                while j < 8 && words[j] == 0 { j += 1 }
-                if j - i > bestLength && j - i >= 2 { bestStart = i; bestLength = j - i }
-                i = j
-            } else {
-                i += 1
-            }
-        }
-        func hex(_ range: Range<Int>) -> String { words[range].map { String($0, radix: 16) }.joined(separator: ":") }
-        if bestStart < 0 { return hex(0..<8) }
-        return hex(0..<bestStart) + "::" + hex((bestStart + bestLength)..<8)
+        return IPv6Text.format(bytes: bytes)
     }
 
     public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
