@@ -134,10 +134,4 @@ public enum FileSystem {
         if slash == trimmed.startIndex { return "/" }
         return String(trimmed[..<slash])
     }
-
-    /// The last path component.
-    public static func baseName(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
-    }
 }
