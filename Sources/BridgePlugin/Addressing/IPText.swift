@@ -1,3 +1,5 @@
+import CNISpec
+
 /// Text form of IP addresses: parsing (dotted quad, RFC 4291 IPv6 including `::` and an
 /// embedded dotted quad) and formatting as Go's `net.IP.String` does (RFC 5952: lower case,
 /// the longest run of two or more zero groups compressed, the first one on a tie).
@@ -66,38 +68,7 @@ public enum IPText {
     public static func format(_ bytes: [UInt8]) -> String {
         if bytes.count == 4 { return bytes.map { String($0) }.joined(separator: ".") }
         guard bytes.count == 16 else { return "?" }
-        var words: [UInt16] = []
-        for i in stride(from: 0, to: 16, by: 2) { words.append(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1])) }
-        // Longest run of zero words of length >= 2.
-        var bestStart = -1
-        var bestLength = 0
-        var i = 0
-        while i < 8 {
-            if words[i] == 0 {
-                var j = i
-                while j < 8 && words[j] == 0 { j += 1 }
-                if j - i > bestLength && j - i >= 2 {
-                    bestStart = i
-                    bestLength = j - i
-                }
-                i = j
-            } else {
-                i += 1
-            }
-        }
-        var text = ""
-        var k = 0
-        while k < 8 {
-            if k == bestStart {
-                text += "::"
-                k += bestLength
-                continue
-            }
-            if !text.isEmpty && !text.hasSuffix(":") { text += ":" }
-            text += String(words[k], radix: 16)
-            k += 1
-        }
-        return text
+        return IPv6Text.format(bytes: bytes)
     }
 }
 
