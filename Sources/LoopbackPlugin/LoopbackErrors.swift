@@ -31,16 +31,10 @@ extension NetNSError {
                 .invalidEnvironment, "CNI_NETNS is not a network namespace",
                 details: kind == .notANamespace ? "\(path) is not on nsfs or procfs" : "\(path): \(description)")
         }
-        switch kind {
-        case .notFound:
+        if kind == .notFound {
             return CNIError(.unknownContainer, "network namespace does not exist", details: "CNI_NETNS \(path)")
-        case .notANamespace:
-            return CNIError(
-                .invalidEnvironment, "CNI_NETNS is not a network namespace",
-                details: "\(path) is not on nsfs or procfs")
-        case .systemCall:
-            return CNIError(.internalError, "failed to enter network namespace \(path)", details: description)
         }
+        return CNIError(.internalError, "failed to enter network namespace \(path)", details: description)
     }
 }
 

@@ -24,8 +24,7 @@ enum NamespaceFile {
             close(fd)
             throw NetNSError(kind: .systemCall, operation: "fstatfs", path: path, errno: e)
         }
-        let magic = type
-        guard magic == nsfsMagic || magic == procMagic else {
+        guard type == nsfsMagic || type == procMagic else {
             close(fd)
             throw NetNSError(kind: .notANamespace, operation: "fstatfs", path: path, errno: 0)
         }

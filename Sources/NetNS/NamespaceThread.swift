@@ -1,4 +1,3 @@
-import CLinux
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -42,23 +41,7 @@ enum NamespaceThread {
 
     /// Runs on the new thread.
     private static func execute(_ job: Job) {
-        let original = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
-        if original < 0 {
-            job.outcome = .failure(
-                NetNSError(kind: .systemCall, operation: "open", path: "/proc/thread-self/ns/net", errno: errno))
-            return
-        }
-        defer { close(original) }
-        if cni_setns_net(job.target) != 0 {
-            job.outcome = .failure(NetNSError(kind: .systemCall, operation: "setns", path: job.path, errno: errno))
-            return
-        }
-        job.outcome = Result { try job.body() }
-        if cni_setns_net(original) != 0 {
-            // A thread stuck in the wrong namespace must never run anything else.
-            FileDescriptorLog.write("fatal: cannot return to the original network namespace after \(job.path)")
-            abort()
-        }
+        job.outcome = Result { try NamespaceSwitch.run(entering: job.target, path: job.path, job.body) }
     }
 }
 

@@ -1,4 +1,3 @@
-import CLinux
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -16,23 +15,7 @@ extension NetworkNamespace {
     public func runOnCurrentThread<T>(_ body: () throws -> T) throws -> T {
         let target = try NamespaceFile.open(path)
         defer { close(target) }
-        let original = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
-        if original < 0 {
-            let e = errno
-            throw NetNSError(kind: .systemCall, operation: "open", path: "/proc/thread-self/ns/net", errno: e)
-        }
-        defer { close(original) }
-        if cni_setns_net(target) != 0 {
-            let e = errno
-            throw NetNSError(kind: .systemCall, operation: "setns", path: path, errno: e)
-        }
-        defer {
-            if cni_setns_net(original) != 0 {
-                FileDescriptorLog.write("fatal: cannot return to the original network namespace after \(path)")
-                abort()
-            }
-        }
-        return try body()
+        return try NamespaceSwitch.run(entering: target, path: path, body)
     }
 }
 

@@ -66,9 +66,7 @@ extension NetlinkSocket {
         // With strict checking the kernel filters by ifa_index itself.
         message.append(raw: AddressHeader(family: UInt8(family), index: UInt32(bitPattern: index ?? 0)).bytes)
         let what = index.map { "dump addresses of ifindex \($0)" } ?? "dump addresses"
-        return try dump(message, what)
-            .filter { $0.type == UInt16(nl: RTM_NEWADDR) }
-            .compactMap(InterfaceAddress.init)
+        return try dump(message, what, keeping: UInt16(nl: RTM_NEWADDR), InterfaceAddress.init)
             .filter { index == nil || $0.index == index }
     }
 }

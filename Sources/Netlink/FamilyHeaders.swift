@@ -26,11 +26,8 @@ struct InterfaceInfoHeader: Equatable {
         guard let family = r.u8(at: 0), let type = r.u16(at: 2), let index = r.i32(at: 4),
             let flags = r.u32(at: 8), let change = r.u32(at: 12)
         else { return nil }
-        self.family = family
+        self.init(family: family, index: index, flags: flags, change: change)
         self.type = type
-        self.index = index
-        self.flags = flags
-        self.change = change
     }
 }
 
@@ -119,10 +116,7 @@ struct NeighbourHeader: Equatable {
         guard let family = r.u8(at: 0), let index = r.i32(at: 4), let state = r.u16(at: 8),
             let flags = r.u8(at: 10), let type = r.u8(at: 11)
         else { return nil }
-        self.family = family
-        self.index = index
-        self.state = state
-        self.flags = flags
+        self.init(family: family, index: index, state: state, flags: flags)
         self.type = type
     }
 }

@@ -26,19 +26,13 @@ extension NetlinkSocket {
 
     /// Every link of the namespace that has an alias.
     public func linkAliases() throws -> [LinkAlias] {
-        try dump(LinkMessage.get(), "dump links").filter { $0.type == UInt16(nl: RTM_NEWLINK) }.compactMap(Self.linkAlias)
+        try dump(LinkMessage.get(), "dump links", keeping: UInt16(nl: RTM_NEWLINK), Self.linkAlias)
     }
 
     /// Link `index` with its alias (one `GET`, not a dump); nil when it does not exist or has
     /// no alias.
     public func linkAlias(index: Int32) throws -> LinkAlias? {
-        let replies: [NetlinkReply]
-        do {
-            replies = try request(LinkMessage.get(index: index), "get link ifindex \(index)")
-        } catch let error as NetlinkError where error.errno == ENODEV {
-            return nil
-        }
-        return replies.first { $0.type == UInt16(nl: RTM_NEWLINK) }.flatMap(Self.linkAlias)
+        try lookup(LinkMessage.get(index: index), "get link ifindex \(index)", Self.linkAlias)
     }
 
     private static func linkAlias(_ reply: NetlinkReply) -> LinkAlias? {

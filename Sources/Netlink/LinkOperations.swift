@@ -10,17 +10,17 @@ extension NetlinkSocket {
     public func link(named name: String) throws -> Link? {
         let message = LinkMessage.get()
         message.put(UInt16(nl: IFLA_IFNAME), string: name)
-        return try lookup(message, "get link \(name)")
+        return try lookup(message, "get link \(name)", Link.init)
     }
 
     /// The link with ifindex `index`, or nil when there is none.
     public func link(index: Int32) throws -> Link? {
-        try lookup(LinkMessage.get(index: index), "get link ifindex \(index)")
+        try lookup(LinkMessage.get(index: index), "get link ifindex \(index)", Link.init)
     }
 
     /// Every link in the namespace.
     public func links() throws -> [Link] {
-        try dump(LinkMessage.get(), "dump links").filter { $0.type == UInt16(nl: RTM_NEWLINK) }.compactMap(Link.init)
+        try dump(LinkMessage.get(), "dump links", keeping: UInt16(nl: RTM_NEWLINK), Link.init)
     }
 
     /// Sets `IFF_UP` on or off.
@@ -78,13 +78,14 @@ extension NetlinkSocket {
     }
 
     /// A `GET` for one link: nil when the kernel says it does not exist.
-    private func lookup(_ message: NetlinkMessage, _ operation: String) throws -> Link? {
+    /// The link a `GET` request names, decoded by `decode`; nil when there is no such link.
+    func lookup<T>(_ message: NetlinkMessage, _ operation: String, _ decode: (NetlinkReply) -> T?) throws -> T? {
         let replies: [NetlinkReply]
         do {
             replies = try request(message, operation)
         } catch let error as NetlinkError where error.errno == ENODEV {
             return nil
         }
-        return replies.first { $0.type == UInt16(nl: RTM_NEWLINK) }.flatMap(Link.init)
+        return replies.first { $0.type == UInt16(nl: RTM_NEWLINK) }.flatMap(decode)
     }
 }

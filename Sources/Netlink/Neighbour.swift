@@ -103,9 +103,7 @@ extension NetlinkSocket {
     private func dumpNeighbours(family: Int32, index: Int32?, _ operation: String) throws -> [Neighbour] {
         let message = NetlinkMessage(type: UInt16(nl: RTM_GETNEIGH), flags: 0)
         message.append(raw: NeighbourHeader(family: UInt8(family)).bytes)
-        return try dump(message, operation)
-            .filter { $0.type == UInt16(nl: RTM_NEWNEIGH) }
-            .compactMap(Neighbour.init)
+        return try dump(message, operation, keeping: UInt16(nl: RTM_NEWNEIGH), Neighbour.init)
             .filter { index == nil || $0.index == index }
     }
 }

@@ -71,6 +71,14 @@ public final class NetlinkSocket {
         return try DumpRetry.run(operation: operation()) { try exchange(message, operation) }
     }
 
+    /// Dumps like `dump`, keeping the messages of type `replyType` that `decode` accepts.
+    func dump<T>(
+        _ message: NetlinkMessage, _ operation: @autoclosure () -> String, keeping replyType: UInt16,
+        _ decode: (NetlinkReply) -> T?
+    ) throws -> [T] {
+        try dump(message, operation()).filter { $0.type == replyType }.compactMap(decode)
+    }
+
     private func exchange(_ message: NetlinkMessage, _ operation: () -> String) throws -> DumpRetry.Pass {
         sequence &+= 1
         let seq = sequence

@@ -91,9 +91,7 @@ extension NetlinkSocket {
     public func routes(family: Int32, table: UInt32 = UInt32(RT_TABLE_MAIN.rawValue)) throws -> [Route] {
         let message = NetlinkMessage(type: UInt16(nl: RTM_GETROUTE), flags: 0)
         message.append(raw: RouteHeader(family: UInt8(family)).bytes)
-        return try dump(message, "dump routes of table \(table)")
-            .filter { $0.type == UInt16(nl: RTM_NEWROUTE) }
-            .compactMap(Route.init)
+        return try dump(message, "dump routes of table \(table)", keeping: UInt16(nl: RTM_NEWROUTE), Route.init)
             .filter { $0.table == table }
     }
 
