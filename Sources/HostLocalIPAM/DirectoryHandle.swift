@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CNISpec
 
 /// Linux flags Glibc's module map does not export (values from <linux/fcntl.h>, the same on
 /// x86_64 and arm64).
@@ -79,17 +80,10 @@ public final class DirectoryHandle {
             throw StoreError("open", pathOf(name), errno: e)
         }
         defer { close(file) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 512)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(file, $0.baseAddress, $0.count) }
-            if n > 0 {
-                out.append(contentsOf: chunk[0..<n])
-            } else if n == 0 {
-                return out
-            } else if errno != EINTR {
-                throw StoreError("read", pathOf(name), errno: errno)
-            }
+        do {
+            return try FileDescriptorIO.readToEnd(file, chunkSize: 512)
+        } catch {
+            throw StoreError("read", pathOf(name), errno: error.errno)
         }
     }
 
@@ -206,14 +200,10 @@ public final class DirectoryHandle {
     public var isWritable: Bool { faccessat(fd, ".", W_OK | X_OK, 0) == 0 }
 
     static func writeAll(_ file: Int32, _ bytes: [UInt8], path: String) throws(StoreError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(file, $0.baseAddress! + offset, $0.count - offset) }
-            if n >= 0 {
-                offset += n
-            } else if errno != EINTR {
-                throw StoreError("write", path, errno: errno)
-            }
+        do {
+            try FileDescriptorIO.writeFully(file, bytes)
+        } catch {
+            throw StoreError("write", path, errno: error.errno)
         }
     }
 }

@@ -13,7 +13,7 @@ public enum InterfaceAddresses {
     /// The IPv4 and IPv6 addresses of `interface`, in the order the kernel reports them
     /// (within a family, the order of `ip addr show dev <interface>`). Empty when the interface
     /// has none or does not exist.
-    public static func list(_ interface: String) throws(LinkControlError) -> [InterfaceAddress] {
+    public static func list(_ interface: String) throws(LinkControlError) -> [AssignedAddress] {
         let index = if_nametoindex(interface)
         if index == 0 {
             let e = errno
@@ -37,7 +37,7 @@ public enum InterfaceAddresses {
             return entries.prefix(Int(count)).compactMap { entry in
                 let length = entry.family == AF_INET ? 4 : 16
                 let bytes = withUnsafeBytes(of: entry.addr) { Array($0.prefix(length)) }
-                return InterfaceAddress(bytes: bytes, prefixLength: Int(entry.prefixlen))
+                return AssignedAddress(bytes: bytes, prefixLength: Int(entry.prefixlen))
             }
         }
     }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CNISpec
 
 /// A failed system call on an interface, with the operation, the interface and errno.
 public struct LinkControlError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -23,6 +24,6 @@ public struct LinkControlError: Error, Sendable, Equatable, CustomStringConverti
 
     public var description: String {
         let subject = interface.isEmpty ? operation : "\(operation) on \(interface)"
-        return "\(subject): \(String(cString: strerror(errno))) (errno \(errno))"
+        return "\(subject): \(SystemError.describe(errno))"
     }
 }

@@ -22,10 +22,10 @@ public struct LoopbackPlugin: CNIPlugin {
         // prevResult is decoded before the namespace is touched: bad input changes nothing.
         let previous = try request.config.prevResult()
         let netns = request.netns
-        let addresses = try inNamespace(netns) { () throws -> [InterfaceAddress] in
+        let addresses = try inNamespace(netns) { () throws -> [AssignedAddress] in
             let control: InterfaceControl
             let flags: InterfaceFlags
-            var existing: [InterfaceAddress] = []
+            var existing: [AssignedAddress] = []
             do throws(LinkControlError) {
                 control = try InterfaceControl()
                 flags = try control.flags(of: Self.lo)
@@ -56,7 +56,7 @@ public struct LoopbackPlugin: CNIPlugin {
         return previous ?? LoopbackResult.make(addresses: addresses, netns: netns)
     }
 
-    private static func refuseForeignAddresses(_ addresses: [InterfaceAddress], netns: String) throws(CNIError) {
+    private static func refuseForeignAddresses(_ addresses: [AssignedAddress], netns: String) throws(CNIError) {
         if let foreign = LoopbackResult.firstNonLoopback(addresses) {
             throw CNIError(
                 LoopbackErrorCode.nonLoopbackAddress, "loopback interface found with non-loopback address",

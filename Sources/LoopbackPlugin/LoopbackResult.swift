@@ -8,9 +8,9 @@ public enum LoopbackResult {
     public static let interfaceName = "lo"
     public static let mac = "00:00:00:00:00:00"
 
-    public static func make(addresses: [InterfaceAddress], netns: String) -> CNIResult {
+    public static func make(addresses: [AssignedAddress], netns: String) -> CNIResult {
         var result = CNIResult(interfaces: [.init(name: interfaceName, mac: mac, sandbox: netns)])
-        for family in [InterfaceAddress.Family.ipv4, .ipv6] {
+        for family in [AssignedAddress.Family.ipv4, .ipv6] {
             if let first = addresses.first(where: { $0.family == family }) {
                 result.ips.append(.init(address: first.cidr, interface: 0))
             }
@@ -19,7 +19,7 @@ public enum LoopbackResult {
     }
 
     /// The first address of `addresses` that is not a loopback address, if any.
-    public static func firstNonLoopback(_ addresses: [InterfaceAddress]) -> InterfaceAddress? {
+    public static func firstNonLoopback(_ addresses: [AssignedAddress]) -> AssignedAddress? {
         addresses.first { !$0.isLoopback }
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CNISpec
 
 /// Reads and writes kernel parameters under `/proc/sys`.
 ///
@@ -18,10 +19,11 @@ public enum Sysctl {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         if fd < 0 { throw NetlinkError(operation: "open \(path) to write \(value)", errno: errno) }
         defer { close(fd) }
-        let bytes = Array(value.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if written < 0 { throw NetlinkError(operation: "write \(value) to \(path)", errno: errno) }
-        if written != bytes.count { throw NetlinkError(operation: "write \(value) to \(path) (short write)", errno: EIO) }
+        do {
+            try FileDescriptorIO.writeFully(fd, Array(value.utf8))
+        } catch {
+            throw NetlinkError(operation: "write \(value) to \(path)", errno: error.errno)
+        }
     }
 
     /// The value of `/proc/sys/<key>`, without the trailing newline.
@@ -30,10 +32,12 @@ public enum Sysctl {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw NetlinkError(operation: "open \(path)", errno: errno) }
         defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0 { throw NetlinkError(operation: "read \(path)", errno: errno) }
-        var text = buffer[..<count]
+        var text: ArraySlice<UInt8>
+        do {
+            text = try FileDescriptorIO.readToEnd(fd, chunkSize: 4096)[...]
+        } catch {
+            throw NetlinkError(operation: "read \(path)", errno: error.errno)
+        }
         while let last = text.last, last == 0x0A || last == 0x20 { text = text.dropLast() }
         return String(decoding: text, as: UTF8.self)
     }

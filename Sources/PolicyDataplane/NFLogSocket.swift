@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CNISpec
 
 /// A netlink socket subscribed to one nflog group (the small C-wrapping part of drop
 /// listening; messages are built and parsed by `NFLogRecord`). Only one listener per group
@@ -11,7 +12,7 @@ public final class NFLogSocket {
     public struct Failure: Error, CustomStringConvertible {
         public let operation: String
         public let errno: Int32
-        public var description: String { "\(operation): \(String(cString: strerror(errno))) (errno \(errno))" }
+        public var description: String { "\(operation): \(SystemError.describe(errno))" }
     }
 
     private let fd: Int32

@@ -23,7 +23,7 @@ public struct PolicyTableLayout: Sendable {
     }
 
     public var forwardChain: NFTChain {
-        NFTChain(table: table, name: "forward", base: NFTBaseChain(type: .filter, hook: .forward, priority: NFTBaseChain.filterPriority))
+        NFTChain(table: table, name: "forward", base: .forwardFilter)
     }
 
     public func chain(_ name: String) -> NFTChain { NFTChain(table: table, name: name) }

@@ -14,11 +14,7 @@ struct Add: ParsableCommand {
         guard FileSystem.exists(rt.netns) else {
             throw Output.fail("add", CNIError(.unknownContainer, "network namespace \(rt.netns) does not exist"))
         }
-        do {
-            Output.printJSON(try network.runtime().add(list, rt))
-        } catch {
-            throw Output.fail("add", error, version: list.cniVersion)
-        }
+        Output.printJSON(try reporting("add", version: list.cniVersion) { () throws(RuntimeError) in try network.runtime().add(list, rt) })
     }
 }
 
@@ -31,12 +27,9 @@ struct Check: ParsableCommand {
     func run() throws {
         let list = try prepare("check", network)
         let rt = try prepare("check", attachment)
-        do {
-            if try network.runtime().check(list, rt) == .disabled {
-                Output.info("network \"\(list.name)\" sets disableCheck; nothing checked")
-            }
-        } catch {
-            throw Output.fail("check", error, version: list.cniVersion)
+        let outcome = try reporting("check", version: list.cniVersion) { () throws(RuntimeError) in try network.runtime().check(list, rt) }
+        if outcome == .disabled {
+            Output.info("network \"\(list.name)\" sets disableCheck; nothing checked")
         }
     }
 }
@@ -50,11 +43,7 @@ struct Del: ParsableCommand {
     func run() throws {
         let list = try prepare("del", network)
         let rt = try prepare("del", attachment)
-        do {
-            try network.runtime().del(list, rt)
-        } catch {
-            throw Output.fail("del", error, version: list.cniVersion)
-        }
+        try reporting("del", version: list.cniVersion) { () throws(RuntimeError) in try network.runtime().del(list, rt) }
     }
 }
 
@@ -91,22 +80,20 @@ struct GC: ParsableCommand {
                 explicit!.append(attachment)
             }
         }
-        do {
-            let report = try network.runtime().gc(list, explicitValid: explicit)
-            if !report.gcSent {
-                Output.info(
-                    list.disableGC
-                        ? "network \"\(list.name)\" sets disableGC; nothing deleted, GC not sent"
-                        : "network \"\(list.name)\" uses CNI version \(list.cniVersion); GC needs 1.1.0, not sent to plugins")
-            }
-            func attachments(_ items: [CNIAttachment]) -> JSONValue {
-                .array(items.map { .object(JSONObject([("containerID", .string($0.containerID)), ("ifname", .string($0.ifname))])) })
-            }
-            Output.printJSON(
-                .object(JSONObject([("deleted", attachments(report.deleted)), ("valid", attachments(report.valid)), ("gcSent", .bool(report.gcSent))])))
-        } catch {
-            throw Output.fail("gc", error, version: list.cniVersion)
+        let report = try reporting("gc", version: list.cniVersion) { () throws(RuntimeError) in
+            try network.runtime().gc(list, explicitValid: explicit)
         }
+        if !report.gcSent {
+            Output.info(
+                list.disableGC
+                    ? "network \"\(list.name)\" sets disableGC; nothing deleted, GC not sent"
+                    : "network \"\(list.name)\" uses CNI version \(list.cniVersion); GC needs 1.1.0, not sent to plugins")
+        }
+        func attachments(_ items: [CNIAttachment]) -> JSONValue {
+            .array(items.map { .object(JSONObject([("containerID", .string($0.containerID)), ("ifname", .string($0.ifname))])) })
+        }
+        Output.printJSON(
+            .object(JSONObject([("deleted", attachments(report.deleted)), ("valid", attachments(report.valid)), ("gcSent", .bool(report.gcSent))])))
     }
 }
 
@@ -117,12 +104,9 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let list = try prepare("status", network)
-        do {
-            if try !network.runtime().status(list) {
-                Output.info("network \"\(list.name)\" uses CNI version \(list.cniVersion); STATUS needs 1.1.0, nothing asked")
-            }
-        } catch {
-            throw Output.fail("status", error, version: list.cniVersion)
+        let asked = try reporting("status", version: list.cniVersion) { () throws(RuntimeError) in try network.runtime().status(list) }
+        if !asked {
+            Output.info("network \"\(list.name)\" uses CNI version \(list.cniVersion); STATUS needs 1.1.0, nothing asked")
         }
     }
 }

@@ -22,6 +22,15 @@ enum Output {
     }
 }
 
+/// Runs one CNI operation of `command`; its error becomes the cnictl error output (exit 1).
+func reporting<T>(_ command: String, version: CNIVersion, _ body: () throws(RuntimeError) -> T) throws(ExitCode) -> T {
+    do {
+        return try body()
+    } catch {
+        throw Output.fail(command, error, version: version)
+    }
+}
+
 /// Loads the list and the attachment, reporting failures the cnictl way.
 func prepare(_ command: String, _ network: NetworkOptions) throws(ExitCode) -> NetworkConfigList {
     do {

@@ -41,7 +41,7 @@ struct LoopbackErrorTests {
         let cni = error.loopbackCNIError(netns: "/run/netns/x")
         #expect(cni.code == .internalError)
         #expect(cni.msg.contains("/run/netns/x"))
-        #expect(cni.details.contains("ioctl(SIOCSIFFLAGS) on lo") && cni.details.contains("errno \(EPERM)"), "\(cni)")
+        #expect(cni.details.contains("ioctl(SIOCSIFFLAGS) on lo") && cni.details.contains("Operation not permitted (EPERM)"), "\(cni)")
     }
 
     @Test func noSuchInterface() {

@@ -6,9 +6,9 @@ import Testing
 /// The result built from lo's addresses, and its encoding in every version.
 @Suite("loopback result")
 struct LoopbackResultTests {
-    static let v4 = InterfaceAddress(bytes: [127, 0, 0, 1], prefixLength: 8)!
-    static let v4b = InterfaceAddress(bytes: [127, 0, 0, 2], prefixLength: 8)!
-    static let v6 = InterfaceAddress(bytes: [UInt8](repeating: 0, count: 15) + [1], prefixLength: 128)!
+    static let v4 = AssignedAddress(bytes: [127, 0, 0, 1], prefixLength: 8)!
+    static let v4b = AssignedAddress(bytes: [127, 0, 0, 2], prefixLength: 8)!
+    static let v6 = AssignedAddress(bytes: [UInt8](repeating: 0, count: 15) + [1], prefixLength: 128)!
 
     @Test func firstAddressOfEachFamilyOnInterfaceZero() {
         let result = LoopbackResult.make(addresses: [Self.v6, Self.v4, Self.v4b], netns: "/run/netns/x")
@@ -29,7 +29,7 @@ struct LoopbackResultTests {
     }
 
     @Test func foreignAddressDetection() {
-        let foreign = InterfaceAddress(bytes: [10, 0, 0, 1], prefixLength: 32)!
+        let foreign = AssignedAddress(bytes: [10, 0, 0, 1], prefixLength: 32)!
         #expect(LoopbackResult.firstNonLoopback([Self.v4, Self.v6]) == nil)
         #expect(LoopbackResult.firstNonLoopback([Self.v4, foreign, Self.v6]) == foreign)
     }

@@ -6,10 +6,17 @@ import Musl
 
 /// Whole-buffer reads and writes on file descriptors, retrying on EINTR.
 public enum FileDescriptorIO {
-    /// Reads until end of file.
-    public static func readAll(_ fd: Int32) throws(CNIError) -> [UInt8] {
+    /// A failed read or write: the errno it set.
+    public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
+        public let errno: Int32
+        public init(errno: Int32) { self.errno = errno }
+        public var description: String { SystemError.describe(errno) }
+    }
+
+    /// Reads until end of file; the error is the errno of the failed read.
+    public static func readToEnd(_ fd: Int32, chunkSize: Int = 16384) throws(Failure) -> [UInt8] {
         var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 {
@@ -18,14 +25,13 @@ public enum FileDescriptorIO {
                 return out
             } else {
                 let e = errno
-                if e == EINTR { continue }
-                throw CNIError(.ioFailure, "read failed", details: "fd \(fd): \(SystemError.describe(e))")
+                if e != EINTR { throw Failure(errno: e) }
             }
         }
     }
 
-    /// Writes every byte.
-    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(CNIError) {
+    /// Writes every byte; the error is the errno of the failed write.
+    public static func writeFully(_ fd: Int32, _ bytes: [UInt8]) throws(Failure) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
@@ -33,9 +39,26 @@ public enum FileDescriptorIO {
                 offset += n
             } else {
                 let e = errno
-                if e == EINTR { continue }
-                throw CNIError(.ioFailure, "write failed", details: "fd \(fd): \(SystemError.describe(e))")
+                if e != EINTR { throw Failure(errno: e) }
             }
+        }
+    }
+
+    /// Reads until end of file.
+    public static func readAll(_ fd: Int32) throws(CNIError) -> [UInt8] {
+        do {
+            return try readToEnd(fd)
+        } catch {
+            throw CNIError(.ioFailure, "read failed", details: "fd \(fd): \(error)")
+        }
+    }
+
+    /// Writes every byte.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(CNIError) {
+        do {
+            try writeFully(fd, bytes)
+        } catch {
+            throw CNIError(.ioFailure, "write failed", details: "fd \(fd): \(error)")
         }
     }
 

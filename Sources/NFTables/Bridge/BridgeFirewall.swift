@@ -33,24 +33,18 @@ public struct BridgeFirewall: Sendable {
     }
 
     public var forwardChain: NFTChain {
-        NFTChain(
-            table: filterTable.table, name: "forward",
-            base: NFTBaseChain(type: .filter, hook: .forward, priority: NFTBaseChain.filterPriority))
+        NFTChain(table: filterTable.table, name: "forward", base: .forwardFilter)
     }
 
     /// Cluster CIDR accepts (vxlan) live in their own base chain on the forward hook, so they
     /// never replace the bridge's accepts of the same network (bridge and vxlan of one conflist
     /// share the network name, and network rules are reconciled per network and chain).
     public var clusterForwardChain: NFTChain {
-        NFTChain(
-            table: filterTable.table, name: "forward-cluster",
-            base: NFTBaseChain(type: .filter, hook: .forward, priority: NFTBaseChain.filterPriority))
+        NFTChain(table: filterTable.table, name: "forward-cluster", base: .forwardFilter)
     }
 
     public var postroutingChain: NFTChain {
-        NFTChain(
-            table: filterTable.table, name: "postrouting",
-            base: NFTBaseChain(type: .nat, hook: .postrouting, priority: NFTBaseChain.srcnatPriority))
+        NFTChain(table: filterTable.table, name: "postrouting", base: .postroutingSourceNAT)
     }
 
     public var spoofChain: NFTChain {

@@ -47,6 +47,11 @@ public struct NFTBaseChain: Sendable, Hashable {
     public static let dstnatPriority = -100
     /// The bridge family's `dstnat` (-300): before any bridge filter.
     public static let bridgeDstnatPriority = -300
+
+    /// `type filter hook forward priority filter`: our forward accepts and policy dispatch.
+    public static let forwardFilter = NFTBaseChain(type: .filter, hook: .forward, priority: filterPriority)
+    /// `type nat hook postrouting priority srcnat`: masquerade.
+    public static let postroutingSourceNAT = NFTBaseChain(type: .nat, hook: .postrouting, priority: srcnatPriority)
 }
 
 /// A chain of a table: a base chain when `base` is set, a regular chain otherwise.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CNISpec
 
 /// A `NETLINK_NETFILTER` socket for read-only nf_tables dumps. The only file of the target
 /// that hands buffers to the kernel; everything else works on `[UInt8]`.
@@ -49,6 +50,6 @@ final class NetfilterSocket {
     }
 
     static func failure(_ operation: String, _ code: Int32) -> NFTablesError {
-        NFTablesError(kind: .commandFailed, operation: operation, reason: "\(String(cString: strerror(code))) (errno \(code))")
+        NFTablesError(kind: .commandFailed, operation: operation, reason: SystemError.describe(code))
     }
 }

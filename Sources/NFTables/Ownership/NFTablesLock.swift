@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CNISpec
 
 /// A host-wide exclusive lock (flock) around read-compare-write changes of our tables, so two
 /// plugins running at once never both add the same shared rule or delete a table the other
@@ -37,6 +38,6 @@ public enum NFTablesLock {
     private static func failure(_ operation: String, _ path: String, _ code: Int32) -> NFTablesError {
         NFTablesError(
             kind: .lockFailed, operation: "\(operation) \(path)",
-            reason: "\(String(cString: strerror(code))) (errno \(code))")
+            reason: SystemError.describe(code))
     }
 }

@@ -21,13 +21,11 @@ public struct NodeFirewall {
     var owner: NFTAttachment { NFTAttachment(network: network, containerID: "node", ifname: device) }
 
     var forwardChain: NFTChain {
-        NFTChain(table: Self.table, name: "forward", base: NFTBaseChain(type: .filter, hook: .forward, priority: NFTBaseChain.filterPriority))
+        NFTChain(table: Self.table, name: "forward", base: .forwardFilter)
     }
 
     var postroutingChain: NFTChain {
-        NFTChain(
-            table: Self.table, name: "postrouting",
-            base: NFTBaseChain(type: .nat, hook: .postrouting, priority: NFTBaseChain.srcnatPriority))
+        NFTChain(table: Self.table, name: "postrouting", base: .postroutingSourceNAT)
     }
 
     static func masqueradeRules(local: [NFTPrefix], cluster: [NFTPrefix]) throws(NFTablesError) -> [[NFTStatement]] {

@@ -1,7 +1,7 @@
 import CNISpec
 
 /// An IP address assigned to an interface, with its prefix length.
-public struct InterfaceAddress: Sendable, Hashable, CustomStringConvertible {
+public struct AssignedAddress: Sendable, Hashable, CustomStringConvertible {
     public enum Family: Sendable, Hashable {
         case ipv4
         case ipv6
@@ -22,24 +22,6 @@ public struct InterfaceAddress: Sendable, Hashable, CustomStringConvertible {
         guard prefixLength >= 0, prefixLength <= bytes.count * 8 else { return nil }
         self.bytes = bytes
         self.prefixLength = prefixLength
-    }
-
-    /// The prefix length a netmask denotes: its number of leading one bits. Returns nil when the
-    /// mask is not contiguous or its size does not match the address.
-    public static func prefixLength(ofMask mask: [UInt8]) -> Int? {
-        var length = 0
-        var seenZero = false
-        for byte in mask {
-            for bit in (0..<8).reversed() {
-                if byte & (1 << bit) != 0 {
-                    if seenZero { return nil }
-                    length += 1
-                } else {
-                    seenZero = true
-                }
-            }
-        }
-        return length
     }
 
     /// A loopback address as Go's `net.IP.IsLoopback` defines it: 127.0.0.0/8, `::1`, and

@@ -4,7 +4,7 @@ import Testing
 
 /// Address text, prefix lengths and the loopback test, against the C library's own formatting.
 @Suite("interface address")
-struct InterfaceAddressTests {
+struct AssignedAddressTests {
     static func parse(_ text: String) -> [UInt8] {
         if text.contains(":") {
             var value = in6_addr()
@@ -32,29 +32,19 @@ struct InterfaceAddressTests {
     @Test(arguments: samples)
     func addressTextMatchesInetNtop(_ text: String) throws {
         let bytes = Self.parse(text)
-        let address = try #require(InterfaceAddress(bytes: bytes, prefixLength: bytes.count * 8))
+        let address = try #require(AssignedAddress(bytes: bytes, prefixLength: bytes.count * 8))
         #expect(address.addressText == Self.ntop(bytes))
     }
 
     @Test func cidrText() throws {
-        #expect(InterfaceAddress(bytes: Self.parse("127.0.0.1"), prefixLength: 8)?.cidr == "127.0.0.1/8")
-        #expect(InterfaceAddress(bytes: Self.parse("::1"), prefixLength: 128)?.cidr == "::1/128")
+        #expect(AssignedAddress(bytes: Self.parse("127.0.0.1"), prefixLength: 8)?.cidr == "127.0.0.1/8")
+        #expect(AssignedAddress(bytes: Self.parse("::1"), prefixLength: 128)?.cidr == "::1/128")
     }
 
     @Test func invalidConstruction() {
-        #expect(InterfaceAddress(bytes: [1, 2, 3], prefixLength: 8) == nil)
-        #expect(InterfaceAddress(bytes: [127, 0, 0, 1], prefixLength: 33) == nil)
-        #expect(InterfaceAddress(bytes: [127, 0, 0, 1], prefixLength: -1) == nil)
-    }
-
-    @Test func prefixLengthOfMasks() {
-        #expect(InterfaceAddress.prefixLength(ofMask: [255, 0, 0, 0]) == 8)
-        #expect(InterfaceAddress.prefixLength(ofMask: [255, 255, 255, 255]) == 32)
-        #expect(InterfaceAddress.prefixLength(ofMask: [0, 0, 0, 0]) == 0)
-        #expect(InterfaceAddress.prefixLength(ofMask: [255, 255, 254, 0]) == 23)
-        #expect(InterfaceAddress.prefixLength(ofMask: Self.parse("ffff:ffff:ffff:ffff::")) == 64)
-        #expect(InterfaceAddress.prefixLength(ofMask: [UInt8](repeating: 255, count: 16)) == 128)
-        #expect(InterfaceAddress.prefixLength(ofMask: [255, 0, 255, 0]) == nil, "not contiguous")
+        #expect(AssignedAddress(bytes: [1, 2, 3], prefixLength: 8) == nil)
+        #expect(AssignedAddress(bytes: [127, 0, 0, 1], prefixLength: 33) == nil)
+        #expect(AssignedAddress(bytes: [127, 0, 0, 1], prefixLength: -1) == nil)
     }
 
     @Test(arguments: [
@@ -64,7 +54,7 @@ struct InterfaceAddressTests {
     ])
     func loopbackClassification(_ text: String, _ expected: Bool) throws {
         let bytes = Self.parse(text)
-        let address = try #require(InterfaceAddress(bytes: bytes, prefixLength: bytes.count * 8))
+        let address = try #require(AssignedAddress(bytes: bytes, prefixLength: bytes.count * 8))
         #expect(address.isLoopback == expected, "\(text)")
     }
 }
