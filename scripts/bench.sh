@@ -5,7 +5,8 @@
 #                                 (scripts/bench/cnibench.py);
 #   vxlan                         cross-node pod-to-pod iperf3 TCP throughput and TCP
 #                                 request/response latency vs the same between the two node
-#                                 namespaces over the underlay (scripts/demo.sh --bench);
+#                                 namespaces over the underlay (scripts/demo.sh --bench), then
+#                                 the same with directRouting (no encapsulation, for comparison);
 #   netpol                        NetworkPolicy: TCP throughput / RR / CRR with no table, an
 #                                 empty one and 5000 policies, apply from scratch, add one pod
 #                                 (scripts/bench/netpolbench.py, also scripts/bench-netpol.sh).
@@ -77,6 +78,12 @@ if [ "$RUN_VXLAN" = 1 ]; then
     echo "$out" | sed -n '/^==> bench/,/ratio pod\/node/p'
     ratio=$(echo "$out" | sed -n 's/.*ratio pod\/node throughput[^:]*: *\([0-9.]*\).*/\1/p')
     python3 -c "import sys; r = float(sys.argv[1]); print('  cross-node pod-to-pod / node-to-node TCP throughput: %.2fx  target >= 0.90x: %s' % (r, 'PASS' if r >= 0.9 else 'MISS'))" "$ratio"
+    # For comparison only (not the figure): the same nodes with the vxlan plugin's
+    # directRouting, i.e. pods of nodes on one L2 subnet routed without encapsulation.
+    echo
+    echo "== vxlan plugin with directRouting (information: nodes on one L2 subnet, no encapsulation)"
+    out=$(scripts/demo.sh --nodes 2 --pods 2 --bench --direct-routing --bin-dir "$BIN_DIR" 2>&1) || { echo "$out" >&2; exit 1; }
+    echo "$out" | sed -n '/^==> bench/,/ratio pod\/node/p'
 fi
 if [ "$RUN_NETPOL" = 1 ]; then
     need cnictl

@@ -6,11 +6,13 @@
 # source address each receiver saw (must be the sender pod's own address: no NAT), and a
 # largest-size DF packet crossing every pair of nodes.
 #
-#   scripts/demo.sh [--nodes N] [--pods N] [--keep] [--bin-dir DIR] [--bench]
+#   scripts/demo.sh [--nodes N] [--pods N] [--keep] [--bin-dir DIR] [--bench] [--direct-routing]
 #
 # --bench adds, between node1 and node2: iperf3 TCP throughput pod-to-pod (through VXLAN)
 # against the same iperf3 between the two node namespaces over the underlay, and TCP
 # request/response latency (one-byte ping-pong) for both.
+# --direct-routing sets the vxlan plugin's directRouting: nodes share the underlay's L2
+# subnet, so pod traffic between them is routed to the peer node without encapsulation.
 # Defaults: 3 nodes, 2 pods per node; binaries from --bin-dir, else $CNI_PATH, else
 # .build/release when it holds vxlan, else /opt/cni/bin. Run as root (after scripts/setup.sh).
 # Everything is torn down at the end (pods are deleted with cnictl del) unless --keep.
@@ -20,6 +22,7 @@ NODES=3
 PODS=2
 KEEP=0
 BENCH=0
+DIRECT_ROUTING=false
 BIN_DIR=${CNI_PATH:-}
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -28,7 +31,8 @@ while [ $# -gt 0 ]; do
         --keep) KEEP=1; shift ;;
         --bin-dir) BIN_DIR=$2; shift 2 ;;
         --bench) BENCH=1; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        --direct-routing) DIRECT_ROUTING=true; shift ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -105,7 +109,7 @@ for n in $(seq 1 "$NODES"); do
     ip -n "$ns" link set eth0 up
     mkdir -p "$WORK/n$n/cache"
     sed -e "s|@POD_CIDR@|$(pod_cidr "$n")|" -e "s|@DATA_DIR@|$WORK/n$n|" -e "s|@NODE@|node$n|" \
-        -e "s|@CLUSTER_CIDR@|$CLUSTER_CIDR|" -e "s|@PEERS_FILE@|$WORK/peers.json|" "$TEMPLATE" > "$WORK/n$n/$NETWORK.conflist"
+        -e "s|@CLUSTER_CIDR@|$CLUSTER_CIDR|" -e "s|@PEERS_FILE@|$WORK/peers.json|" -e "s|@DIRECT_ROUTING@|$DIRECT_ROUTING|" "$TEMPLATE" > "$WORK/n$n/$NETWORK.conflist"
 done
 
 echo "==> pods: $PODS per node, cnictl add (bridge + host-local, then vxlan chained)"
@@ -123,7 +127,7 @@ for n in $(seq 1 "$NODES"); do
 done
 MTU=$(ip -n "$(pod_ns 1 1)" -o link show eth0 | sed -n 's/.* mtu \([0-9]*\).*/\1/p')
 VTEP=$(ip -n "$(node_ns 1)" -d link show vxlan.1 | tr '\n' ' ' | sed -e 's/.*link\/ether \([0-9a-f:]*\).*\(vxlan id [0-9]* local [0-9.]* dev [^ ]*\).*\(dstport [0-9]*\).*/\2 \3 mac \1/')
-echo "    node1 VTEP: vxlan.1 $VTEP; peers: $(ip -n "$(node_ns 1)" route show dev vxlan.1 | tr '\n' ';')"
+echo "    node1 VTEP: vxlan.1 $VTEP; routes to peers: $(ip -n "$(node_ns 1)" route show | grep -v -e ' dev cni0 ' -e 'proto kernel' | tr '\n' ';')"
 echo "    pod MTU: $MTU (underlay 1500 - 50)"
 # Wait until every server listens.
 for n in $(seq 1 "$NODES"); do for p in $(seq 1 "$PODS"); do
@@ -143,7 +147,11 @@ for sn in $(seq 1 "$NODES"); do for sp in $(seq 1 "$PODS"); do
         total=$((total + 1))
         src=${POD_IP[$sn.$sp]}; dst=${POD_IP[$rn.$rp]}
         seen=$(ip netns exec "$(pod_ns "$sn" "$sp")" python3 "$PODNET" tcp "$dst" 2>&1 || true)
-        path=local; [ "$sn" != "$rn" ] && path=vxlan
+        path=local
+        if [ "$sn" != "$rn" ]; then
+            # What the sending node's routing table does with the receiver's address.
+            case "$(ip -n "$(node_ns "$sn")" route get "$dst")" in *" dev vxlan."*) path=vxlan ;; *) path=direct ;; esac
+        fi
         if [ "$seen" = "$src" ]; then verdict=ok; good=$((good + 1)); else verdict=FAIL; fi
         printf '%-12s %-14s %-12s %-14s %-10s %-14s %s\n' "node$sn/pod$sp" "$src" "node$rn/pod$rp" "$dst" "$path" "$seen" "$verdict"
     done; done
@@ -164,7 +172,8 @@ done; done
 
 if [ "$BENCH" = 1 ]; then
     echo
-    echo "==> bench node1 -> node2: iperf3 TCP (pod to pod through VXLAN vs node to node on the underlay), TCP request/response"
+    PATH_KIND=VXLAN; [ "$DIRECT_ROUTING" = true ] && PATH_KIND="direct routing"
+    echo "==> bench node1 -> node2: iperf3 TCP (pod to pod through $PATH_KIND vs node to node on the underlay), TCP request/response"
     command -v iperf3 >/dev/null || { echo "demo.sh: --bench needs iperf3" >&2; exit 1; }
     ip netns exec "$(node_ns 2)" python3 "$PODNET" serve >/dev/null 2>&1 &
     SERVERS+=($!)
@@ -186,7 +195,7 @@ if [ "$BENCH" = 1 ]; then
     pod_rr=$(ip netns exec "$(pod_ns 1 1)" python3 "$PODNET" rr "${POD_IP[2.1]}" 5000)
     node_rr=$(ip netns exec "$(node_ns 1)" python3 "$PODNET" rr "$(node_ip 2)" 5000)
     printf '%-34s %-14s %s\n' PATH "THROUGHPUT" "TCP RR LATENCY"
-    printf '%-34s %-14s %s\n' "pod to pod (VXLAN, MTU $MTU)" "$pod_bw Gbit/s" "$pod_rr"
+    printf '%-34s %-14s %s\n' "pod to pod ($PATH_KIND, MTU $MTU)" "$pod_bw Gbit/s" "$pod_rr"
     printf '%-34s %-14s %s\n' "node to node (underlay, MTU 1500)" "$node_bw Gbit/s" "$node_rr"
     if [ "$PODS" -ge 2 ]; then
         # Same-node pod pair: bridge only, no VXLAN (separates the overlay's cost from the pod path's).
