@@ -1,3 +1,4 @@
+import CNISpec
 import Testing
 
 @testable import BridgePlugin

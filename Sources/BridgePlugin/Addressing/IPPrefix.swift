@@ -1,3 +1,5 @@
+import CNISpec
+
 /// An IP address with a prefix length, as CNI results carry them (`10.1.0.5/16`).
 ///
 /// Kept minimal and local to the bridge plugin: parse, format like Go's `net.IPNet.String`

@@ -14,61 +14,14 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// Parses `10.0.0.1`, `fd00::1`, `::ffff:1.2.3.4`; `nil` when the text is not an address.
+    /// Leading zeros in a dotted quad are read as decimal, as the Kubernetes API server's
+    /// "sloppy" parsing of object fields accepts them.
     public init?(_ text: String) {
-        if let v4 = Self.parseIPv4(Substring(text)) {
-            bytes = v4
-        } else if let v6 = Self.parseIPv6(text) {
-            bytes = v6
-        } else {
-            return nil
-        }
+        guard let bytes = IPText.parse(text, allowLeadingZeros: true) else { return nil }
+        self.bytes = bytes
     }
 
-    private static func parseIPv4(_ text: Substring) -> [UInt8]? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var out: [UInt8] = []
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                let value = UInt8(part)
-            else { return nil }
-            out.append(value)
-        }
-        return out
-    }
-
-    private static func parseIPv6(_ text: String) -> [UInt8]? {
-        guard text.contains(":") else { return nil }
-        let halves = text.split(separator: "::", maxSplits: 1, omittingEmptySubsequences: false)
-        guard halves.count <= 2 else { return nil }
-        func groups(_ part: Substring) -> [UInt8]? {
-            if part.isEmpty { return [] }
-            var out: [UInt8] = []
-            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
-            for (index, piece) in pieces.enumerated() {
-                if index == pieces.count - 1, piece.contains(".") {
-                    guard let v4 = parseIPv4(piece) else { return nil }
-                    out += v4
-                    continue
-                }
-                guard !piece.isEmpty, piece.count <= 4, let value = UInt16(piece, radix: 16) else { return nil }
-                out += [UInt8(value >> 8), UInt8(value & 0xff)]
-            }
-            return out
-        }
-        guard let head = groups(halves[0]) else { return nil }
-        if halves.count == 1 {
-            return head.count == 16 ? head : nil
-        }
-        if halves[1].contains("::") { return nil }
-        guard let tail = groups(halves[1]), head.count + tail.count <= 14 else { return nil }
-        return head + [UInt8](repeating: 0, count: 16 - head.count - tail.count) + tail
-    }
-
-    public var description: String {
-        if bytes.count == 4 { return bytes.map { String($0) }.joined(separator: ".") }
-        return IPv6Text.format(bytes: bytes)
-    }
+    public var description: String { IPText.format(bytes) }
 
     public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
         if lhs.bytes.count != rhs.bytes.count { return lhs.bytes.count < rhs.bytes.count }

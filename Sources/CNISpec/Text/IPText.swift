@@ -1,20 +1,29 @@
-/// Parses address text the way Go's `net.ParseIP` does: dotted-quad IPv4 without leading
-/// zeros, RFC 4291 IPv6 text (with `::` and an optional dotted-quad tail), no zones.
-enum IPAddressParser {
-    static func parse(_ text: String) -> IPAddress? {
+/// IP address text as Go's `net.ParseIP` reads it: dotted-quad IPv4 without leading zeros,
+/// RFC 4291 IPv6 text (with `::` and an optional dotted-quad tail), no zones. The one parser
+/// of the suite (host-local, bridge and NetworkPolicy read addresses through it).
+public enum IPText {
+    /// The address's bytes in network order: 4 for dotted-quad text, 16 for IPv6 text (an
+    /// IPv4-mapped address stays 16 bytes). `allowLeadingZeros` reads `010.1.1.1` as decimal,
+    /// as Kubernetes' "sloppy" parsing of API objects does.
+    public static func parse(_ text: String, allowLeadingZeros: Bool = false) -> [UInt8]? {
         let bytes = Array(text.utf8)
-        if bytes.isEmpty { return nil }
         if bytes.contains(UInt8(ascii: ":")) {
-            guard let value = parseIPv6(bytes[...]) else { return nil }
-            // IPv4-mapped addresses are IPv4 for host-local, as Go's To4() makes them.
-            if value >> 32 == 0xFFFF { return IPAddress(family: .v4, value: value & 0xFFFF_FFFF) }
-            return IPAddress(family: .v6, value: value)
+            guard let value = parseIPv6(bytes[...], allowLeadingZeros: allowLeadingZeros) else { return nil }
+            return (0..<16).map { UInt8(truncatingIfNeeded: value >> UInt128(8 * (15 - $0))) }
         }
-        guard let v4 = parseIPv4(bytes[...]) else { return nil }
-        return IPAddress(family: .v4, value: UInt128(v4))
+        guard let value = parseIPv4(bytes[...], allowLeadingZeros: allowLeadingZeros) else { return nil }
+        return (0..<4).map { UInt8(truncatingIfNeeded: value >> UInt32(8 * (3 - $0))) }
     }
 
-    static func parseIPv4(_ bytes: ArraySlice<UInt8>) -> UInt32? {
+    /// Dotted quad for 4 bytes, RFC 5952 text for 16 (as Go's `net.IP.String()` writes them).
+    public static func format(_ bytes: [UInt8]) -> String {
+        if bytes.count == 4 { return bytes.map { String($0) }.joined(separator: ".") }
+        guard bytes.count == 16 else { return "?" }
+        return IPv6Text.format(bytes: bytes)
+    }
+
+    /// Dotted-quad IPv4 text as a 32-bit value.
+    public static func parseIPv4(_ bytes: ArraySlice<UInt8>, allowLeadingZeros: Bool = false) -> UInt32? {
         var result: UInt32 = 0
         var octets = 0
         var current: UInt32 = 0
@@ -29,7 +38,7 @@ enum IPAddressParser {
                 digits = 0
                 leadingZero = false
             } else if b >= 0x30 && b <= 0x39 {
-                if digits == 1 && leadingZero { return nil }
+                if digits == 1 && leadingZero && !allowLeadingZeros { return nil }
                 if digits == 0 && b == 0x30 { leadingZero = true }
                 current = current * 10 + UInt32(b - 0x30)
                 digits += 1
@@ -42,7 +51,9 @@ enum IPAddressParser {
         return result << 8 | current
     }
 
-    static func parseIPv6(_ bytes: ArraySlice<UInt8>) -> UInt128? {
+
+    /// IPv6 text as a 128-bit value.
+    public static func parseIPv6(_ bytes: ArraySlice<UInt8>, allowLeadingZeros: Bool = false) -> UInt128? {
         var groups: [UInt16] = []
         var ellipsis: Int? = nil
         var i = bytes.startIndex
@@ -66,7 +77,7 @@ enum IPAddressParser {
                 if hexDigits > 4 { return nil }
             }
             if j < end, bytes[j] == UInt8(ascii: ".") {
-                guard groups.count <= 6, let v4 = parseIPv4(bytes[i..<end]) else { return nil }
+                guard groups.count <= 6, let v4 = parseIPv4(bytes[i..<end], allowLeadingZeros: allowLeadingZeros) else { return nil }
                 groups.append(UInt16(v4 >> 16))
                 groups.append(UInt16(v4 & 0xFFFF))
                 i = end
@@ -106,13 +117,5 @@ enum IPAddressParser {
         case 0x61...0x66: return b - 0x61 + 10
         default: return nil
         }
-    }
-}
-
-extension IPAddress {
-    /// Parses address text (see `IPAddressParser`); nil when it is not an address.
-    public init?(_ text: String) {
-        guard let parsed = IPAddressParser.parse(text) else { return nil }
-        self = parsed
     }
 }
