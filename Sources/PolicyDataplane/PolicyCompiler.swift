@@ -13,6 +13,11 @@ public struct PolicyCompiler: Sendable {
     public init() {}
 
     public func compile(_ state: ClusterState) -> PolicyProgram {
+        compileWithChainKeys(state).program
+    }
+
+    /// The program and, per list of selecting policies (`chainKey`), the chain deciding it.
+    public func compileWithChainKeys(_ state: ClusterState) -> (program: PolicyProgram, chainKeys: [String: String]) {
         var program = PolicyProgram()
         var chainsByPolicies: [String: String] = [:]
         var namedPorts: Set<String> = []
@@ -24,7 +29,7 @@ public struct PolicyCompiler: Sendable {
             for direction in NetworkPolicy.PolicyType.allCases {
                 let policies = ClusterState.policies(selecting: pod, for: direction, among: sortedPolicies)
                 guard !policies.isEmpty else { continue }
-                let key = "\(direction.rawValue) " + policies.map(\.ref.description).joined(separator: " ")
+                let key = Self.chainKey(direction, policies.map(\.ref))
                 let chainName: String
                 if let known = chainsByPolicies[key] {
                     chainName = known
@@ -48,7 +53,12 @@ public struct PolicyCompiler: Sendable {
             }
             program.namedPortSets[Self.namedPortSetName(name)] = elements
         }
-        return program
+        return (program, chainsByPolicies)
+    }
+
+    /// Identifies the chain of the pods selected, for `direction`, by exactly `policies` (in rule order).
+    public static func chainKey(_ direction: NetworkPolicy.PolicyType, _ policies: [ObjectRef]) -> String {
+        "\(direction.rawValue) " + policies.map(\.description).joined(separator: " ")
     }
 
     private func makeChain(
