@@ -13,12 +13,21 @@ public struct PolicyCompiler: Sendable {
     public init() {}
 
     public func compile(_ state: ClusterState) -> PolicyProgram {
-        compileWithChainKeys(state).program
+        compileWithDetails(state).program
     }
 
-    /// The program and, per list of selecting policies (`chainKey`), the chain deciding it.
-    public func compileWithChainKeys(_ state: ClusterState) -> (program: PolicyProgram, chainKeys: [String: String]) {
+    /// What a compile decided on the way, for `PolicyStateCache`: per list of selecting
+    /// policies (`chainKey`) the chain deciding it, and the definition of every peer set.
+    public struct Details: Sendable {
+        public var chainKeys: [String: String] = [:]
+        /// Peer set name -> the policy namespace and the selector peers whose union it holds.
+        public var peerSets: [String: (policyNamespace: String, peers: [PolicyPeer])] = [:]
+    }
+
+    /// The program and what `Details` records.
+    public func compileWithDetails(_ state: ClusterState) -> (program: PolicyProgram, details: Details) {
         var program = PolicyProgram()
+        var details = Details()
         var chainsByPolicies: [String: String] = [:]
         var namedPorts: Set<String> = []
         let pods = state.policedPods
@@ -34,7 +43,8 @@ public struct PolicyCompiler: Sendable {
                 if let known = chainsByPolicies[key] {
                     chainName = known
                 } else {
-                    let chain = makeChain(direction, policies, state: state, pods: pods, families: families, program: &program, namedPorts: &namedPorts)
+                    let chain = makeChain(
+                        direction, policies, state: state, pods: pods, families: families, program: &program, namedPorts: &namedPorts, details: &details)
                     program.chains[chain.name] = chain
                     chainsByPolicies[key] = chain.name
                     chainName = chain.name
@@ -53,7 +63,8 @@ public struct PolicyCompiler: Sendable {
             }
             program.namedPortSets[Self.namedPortSetName(name)] = elements
         }
-        return (program, chainsByPolicies)
+        details.chainKeys = chainsByPolicies
+        return (program, details)
     }
 
     /// Identifies the chain of the pods selected, for `direction`, by exactly `policies` (in rule order).
@@ -63,7 +74,7 @@ public struct PolicyCompiler: Sendable {
 
     private func makeChain(
         _ direction: NetworkPolicy.PolicyType, _ policies: [NetworkPolicy], state: ClusterState, pods: [Pod],
-        families: Set<IPAddress.Family>, program: inout PolicyProgram, namedPorts: inout Set<String>
+        families: Set<IPAddress.Family>, program: inout PolicyProgram, namedPorts: inout Set<String>, details: inout Details
     ) -> PolicyChain {
         var rules: [CompiledRule] = []
         for policy in policies {
@@ -81,6 +92,7 @@ public struct PolicyCompiler: Sendable {
                             ips.formUnion(pod.ips)
                         }
                         program.addressSets[name] = ips
+                        details.peerSets[name] = (policy.namespace, selectorPeers)
                     }
                     peers.append(.podSet(name))
                 }

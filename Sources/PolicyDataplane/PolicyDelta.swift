@@ -43,7 +43,7 @@ public struct PolicyDelta: Sendable {
         for pod in new.values { if let pod = policed(pod) { newFamilies.formUnion(pod.ips.map(\.family)) } }
         guard newFamilies == cache.families else { return nil }
 
-        var matcher = PolicyStateCache.Matcher(cache)
+        let matcher = PolicyStateCache.Matcher(cache)
         var delta = PolicyDelta(cache: cache)
         var affected: Set<IPAddress> = []
         for ref in changed {
@@ -51,7 +51,7 @@ public struct PolicyDelta: Sendable {
                 guard let pod else { continue }
                 affected.formUnion(pod.ips)
                 for direction in NetworkPolicy.PolicyType.allCases {
-                    let indices = matcher.policies(selecting: pod, for: direction)
+                    let indices = matcher.groups(selecting: pod, for: direction)
                     guard !indices.isEmpty else { continue }
                     let key = PolicyStateCache.chainKey(direction, indices)
                     guard delta.cache.chains[key] != nil else { return nil }  // a new chain: not an element change
@@ -61,8 +61,8 @@ public struct PolicyDelta: Sendable {
         }
         guard !delta.cache.chains.values.contains(where: { $0.pods <= 0 }) else { return nil }
 
-        let before = elements(of: affected, among: old, cache: cache, matcher: &matcher, layout: layout)
-        let after = elements(of: affected, among: new, cache: delta.cache, matcher: &matcher, layout: layout)
+        let before = elements(of: affected, among: old, cache: cache, matcher: matcher, layout: layout)
+        let after = elements(of: affected, among: new, cache: delta.cache, matcher: matcher, layout: layout)
         for (name, (set, elements)) in before {
             let gone = elements.filter { after[name]?.elements[$0.key] == nil }
             if !gone.isEmpty { delta.deletions[name] = (set, gone) }
@@ -78,7 +78,7 @@ public struct PolicyDelta: Sendable {
     /// what `PolicyProgram.render` holds for these addresses.
     static func elements(
         of ips: Set<IPAddress>, among pods: [ObjectRef: Pod], cache: PolicyStateCache,
-        matcher: inout PolicyStateCache.Matcher, layout: PolicyTableLayout
+        matcher: PolicyStateCache.Matcher, layout: PolicyTableLayout
     ) -> [String: (set: NFTSet, elements: [String: NFTElement])] {
         var out: [String: (set: NFTSet, elements: [String: NFTElement])] = [:]
         func insert(_ set: NFTSet, _ text: String, _ element: NFTElement) {
@@ -106,7 +106,7 @@ public struct PolicyDelta: Sendable {
             }
             // The last pod (in name order) with an address decides its dispatch, as in the compiler.
             for direction in NetworkPolicy.PolicyType.allCases {
-                let indices = matcher.policies(selecting: pod, for: direction)
+                let indices = matcher.groups(selecting: pod, for: direction)
                 guard !indices.isEmpty, let chain = cache.chains[PolicyStateCache.chainKey(direction, indices)]?.name else { continue }
                 for ip in ownIPs {
                     if direction == .ingress { ingress[ip] = chain } else { egress[ip] = chain }

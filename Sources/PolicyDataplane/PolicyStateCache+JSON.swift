@@ -2,7 +2,7 @@ import CNISpec
 import NetworkPolicy
 
 /// The compact JSON form of `PolicyStateCache` (positional arrays, selectors stored once,
-/// policies by selector index): ~50 bytes per policy, parsed in about a millisecond for 5000.
+/// policies as groups): ~20 KB for the benchmark's 5000 policies and 110 pods.
 extension PolicyStateCache {
     public var json: JSONValue {
         func str(_ text: String) -> JSONValue { .string(text) }
@@ -11,8 +11,8 @@ extension PolicyStateCache {
             ("layout", str(layoutMarker)),
             ("namespaces", .array(namespaces.keys.sorted().map { .array([str($0), Self.labelsJSON(namespaces[$0]!)]) })),
             ("selectors", .array(selectors.map(Self.selectorJSON))),
-            // [namespace, selector, 1 ingress + 2 egress]
-            ("policies", .array(policies.map { .array([str($0.namespace), num($0.podSelector), num(($0.ingress ? 1 : 0) + ($0.egress ? 2 : 0))]) })),
+            // [namespace, selector, 1 ingress + 2 egress, policies]
+            ("groups", .array(groups.map { .array([str($0.namespace), num($0.podSelector), num(($0.ingress ? 1 : 0) + ($0.egress ? 2 : 0)), num($0.policies)]) })),
             ("peerSets", .array(peerSets.map { set in
                 .array([str(set.name), str(set.policyNamespace), .array(set.peers.map { .array([num($0.podSelector ?? -1), num($0.namespaceSelector ?? -1)]) })])
             })),
@@ -26,7 +26,7 @@ extension PolicyStateCache {
     public init?(json: JSONValue) {
         guard let object = json.objectValue, let layout = object["layout"]?.stringValue,
             let namespaceItems = object["namespaces"]?.arrayValue, let selectorItems = object["selectors"]?.arrayValue,
-            let policyItems = object["policies"]?.arrayValue, let setItems = object["peerSets"]?.arrayValue,
+            let groupItems = object["groups"]?.arrayValue, let setItems = object["peerSets"]?.arrayValue,
             let portItems = object["namedPorts"]?.arrayValue, let familyItems = object["families"]?.arrayValue,
             let chainItems = object["chains"]?.arrayValue
         else { return nil }
@@ -44,13 +44,13 @@ extension PolicyStateCache {
             guard let index = value.intValue, index >= -1, index < selectors.count else { return nil }
             return .some(index == -1 ? nil : index)
         }
-        var policies: [Policy] = []
-        policies.reserveCapacity(policyItems.count)
-        for item in policyItems {
-            guard let fields = item.arrayValue, fields.count == 3, let namespace = fields[0].stringValue,
-                let selector = fields[1].intValue, selector >= 0, selector < selectors.count, let types = fields[2].intValue
+        var groups: [PolicyGroup] = []
+        for item in groupItems {
+            guard let fields = item.arrayValue, fields.count == 4, let namespace = fields[0].stringValue,
+                let selector = fields[1].intValue, selector >= 0, selector < selectors.count, let types = fields[2].intValue,
+                let count = fields[3].intValue
             else { return nil }
-            policies.append(Policy(namespace: namespace, podSelector: selector, ingress: types & 1 != 0, egress: types & 2 != 0))
+            groups.append(PolicyGroup(namespace: namespace, podSelector: selector, ingress: types & 1 != 0, egress: types & 2 != 0, policies: count))
         }
         var peerSets: [PeerSet] = []
         for item in setItems {
@@ -85,7 +85,7 @@ extension PolicyStateCache {
             chains[key] = Chain(name: name, pods: pods)
         }
         self.init(
-            layoutMarker: layout, namespaces: namespaces, selectors: selectors, policies: policies, peerSets: peerSets,
+            layoutMarker: layout, namespaces: namespaces, selectors: selectors, groups: groups, peerSets: peerSets,
             namedPorts: namedPorts, families: families, chains: chains)
     }
 

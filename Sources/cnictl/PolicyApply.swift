@@ -35,10 +35,10 @@ struct PolicyApply: ParsableCommand {
             var fullReason = "--full"
             if !full {
                 switch try PolicyPodUpdate(options: options, manifests: manifests).attempt() {
-                case .applied(let commands, let pods, let files, let load, let delta, let nftables):
+                case .applied(let commands, let pods, let files, let load, let delta, let nftables, let stateFile):
                     Output.info(
                         "policy apply: pods-only update of \(commands) commands (\(pods) pods changed, \(files) manifest files re-read); "
-                            + "load \(ms(load)), delta \(ms(delta)), nftables \(ms(nftables))")
+                            + "load \(ms(load)), delta \(ms(delta)), nftables \(ms(nftables)), state file \(ms(stateFile))")
                     return
                 case .needsFullPath(let reason):
                     fullReason = reason
@@ -62,7 +62,7 @@ struct PolicyApply: ParsableCommand {
             let cni = CachedPods.read(cacheDirectory: options.cacheDir)
             CachedPods.merge(cni, into: &state)
             let loaded = monotonicSeconds()
-            let (program, chainKeys) = PolicyCompiler().compileWithChainKeys(state)
+            let (program, details) = PolicyCompiler().compileWithDetails(state)
             let compiled = monotonicSeconds()
             let layout = options.layout, lockFile = options.lockFile, statePath = options.statePath
             let (report, saving) = try options.inNodeNamespace {
@@ -76,7 +76,7 @@ struct PolicyApply: ParsableCommand {
                             PolicyStateFile(
                                 arguments: manifests, workingDirectory: FileSystem.currentDirectory(), cacheDirectory: options.cacheDir,
                                 table: identity, files: files, cniPods: cni,
-                                cache: PolicyStateCache(state: state, program: program, chainKeys: chainKeys, layout: layout)),
+                                cache: PolicyStateCache(state: state, program: program, details: details, layout: layout)),
                             to: statePath)
                     } else {
                         try? FileSystem.removeFile(statePath)

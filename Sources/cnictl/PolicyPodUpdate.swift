@@ -15,12 +15,22 @@ struct PolicyPodUpdate {
 
     enum Outcome {
         /// Applied: the commands sent, pods changed, files re-read, and where the time went.
-        case applied(commands: Int, pods: Int, files: Int, load: Double, delta: Double, nftables: Double)
+        case applied(commands: Int, pods: Int, files: Int, load: Double, delta: Double, nftables: Double, state: Double)
         /// Not possible: why (the caller runs the full path).
         case needsFullPath(String)
     }
 
+    /// Everything from reading the state file to writing it back happens under the nftables
+    /// lock: two applies never compute deltas from the same state file.
     func attempt() throws -> Outcome {
+        var outcome: Result<Outcome, any Error> = .success(.needsFullPath("not attempted"))
+        try NFTablesLock.withLock(path: options.lockFile) { () throws(NFTablesError) in
+            do { outcome = .success(try attemptLocked()) } catch { outcome = .failure(error) }
+        }
+        return try outcome.get()
+    }
+
+    private func attemptLocked() throws -> Outcome {
         let start = monotonicSeconds()
         let statePath = options.statePath
         guard let previous = PolicyStateFile.read(statePath) else { return .needsFullPath("no usable state file \(statePath)") }
@@ -66,27 +76,25 @@ struct PolicyPodUpdate {
         let tx = delta.transaction
         let layout = options.layout
         let reason: String? = try options.inNodeNamespace { () throws -> String? in
-            try NFTablesLock.withLock(path: options.lockFile) { () throws(NFTablesError) -> String? in
-                // Only this table's incarnation and object count are checked: every apply
-                // through cnictl rewrites the state file under this lock.
-                guard try NFTTableIdentity.read(layout.table) == previous.table else {
-                    return "table \(layout.table) changed since the last apply"
-                }
-                if !tx.isEmpty {
-                    do {
-                        try tx.apply(try NFTablesContext(), operation: "update pods in policy table \(layout.table) (\(tx.commands.count) commands)")
-                    } catch {
-                        return "element update failed (\(error))"
-                    }
-                }
-                PolicyApply.save(next, to: statePath)
-                return nil
+            // Only this table's incarnation and object count are checked: every apply
+            // through cnictl rewrites the state file under the lock.
+            guard try NFTTableIdentity.read(layout.table) == previous.table else {
+                return "table \(layout.table) changed since the last apply"
             }
+            if !tx.isEmpty {
+                do {
+                    try tx.apply(try NFTablesContext(), operation: "update pods in policy table \(layout.table) (\(tx.commands.count) commands)")
+                } catch {
+                    return "element update failed (\(error))"
+                }
+            }
+            return nil
         }
         if let reason { return .needsFullPath(reason) }
         let done = monotonicSeconds()
+        PolicyApply.save(next, to: statePath)
         return .applied(
             commands: tx.commands.count, pods: changedPods, files: reread,
-            load: loaded - start, delta: computed - loaded, nftables: done - computed)
+            load: loaded - start, delta: computed - loaded, nftables: done - computed, state: monotonicSeconds() - done)
     }
 }

@@ -13,7 +13,7 @@ import PolicyDataplane
 /// manifest file's stamp and pods (or that it held namespaces or policies), the CNI-cache pods,
 /// the table's identity after the apply, and the `PolicyStateCache` of the compiled program.
 struct PolicyStateFile {
-    static let formatVersion = 1
+    static let formatVersion = 2
 
     struct ManifestFile {
         let path: String

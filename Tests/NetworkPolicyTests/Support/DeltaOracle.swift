@@ -26,10 +26,10 @@ enum DeltaOracle {
     static func check(
         _ old: ClusterState, _ new: ClusterState, cache: PolicyStateCache?, label: String, problems: inout [String], accepted: inout Int
     ) -> PolicyStateCache {
-        let (before, beforeKeys) = PolicyCompiler().compileWithChainKeys(old)
-        let cache = cache ?? PolicyStateCache(state: old, program: before, chainKeys: beforeKeys, layout: layout)
-        let (after, afterKeys) = PolicyCompiler().compileWithChainKeys(new)
-        let freshCache = PolicyStateCache(state: new, program: after, chainKeys: afterKeys, layout: layout)
+        let (before, beforeKeys) = PolicyCompiler().compileWithDetails(old)
+        let cache = cache ?? PolicyStateCache(state: old, program: before, details: beforeKeys, layout: layout)
+        let (after, afterKeys) = PolicyCompiler().compileWithDetails(new)
+        let freshCache = PolicyStateCache(state: new, program: after, details: afterKeys, layout: layout)
         let sameChains = Set(before.chains.keys) == Set(after.chains.keys)
         guard let delta = PolicyDelta.compute(cache, old: old.pods, new: new.pods, layout: layout) else {
             if sameChains { problems.append("\(label): declined although the chains are the same") }
@@ -135,7 +135,7 @@ enum DeltaOracle {
     }
 
     static func initialCache(_ state: ClusterState) -> PolicyStateCache {
-        let (program, keys) = PolicyCompiler().compileWithChainKeys(state)
-        return PolicyStateCache(state: state, program: program, chainKeys: keys, layout: layout)
+        let (program, keys) = PolicyCompiler().compileWithDetails(state)
+        return PolicyStateCache(state: state, program: program, details: keys, layout: layout)
     }
 }
