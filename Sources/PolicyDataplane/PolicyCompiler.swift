@@ -13,7 +13,21 @@ public struct PolicyCompiler: Sendable {
     public init() {}
 
     public func compile(_ state: ClusterState) -> PolicyProgram {
+        compileWithDetails(state).program
+    }
+
+    /// What a compile decided on the way, for `PolicyStateCache`: per list of selecting
+    /// policies (`chainKey`) the chain deciding it, and the definition of every peer set.
+    public struct Details: Sendable {
+        public var chainKeys: [String: String] = [:]
+        /// Peer set name -> the policy namespace and the selector peers whose union it holds.
+        public var peerSets: [String: (policyNamespace: String, peers: [PolicyPeer])] = [:]
+    }
+
+    /// The program and what `Details` records.
+    public func compileWithDetails(_ state: ClusterState) -> (program: PolicyProgram, details: Details) {
         var program = PolicyProgram()
+        var details = Details()
         var chainsByPolicies: [String: String] = [:]
         var namedPorts: Set<String> = []
         let pods = state.policedPods
@@ -24,12 +38,13 @@ public struct PolicyCompiler: Sendable {
             for direction in NetworkPolicy.PolicyType.allCases {
                 let policies = ClusterState.policies(selecting: pod, for: direction, among: sortedPolicies)
                 guard !policies.isEmpty else { continue }
-                let key = "\(direction.rawValue) " + policies.map(\.ref.description).joined(separator: " ")
+                let key = Self.chainKey(direction, policies.map(\.ref))
                 let chainName: String
                 if let known = chainsByPolicies[key] {
                     chainName = known
                 } else {
-                    let chain = makeChain(direction, policies, state: state, pods: pods, families: families, program: &program, namedPorts: &namedPorts)
+                    let chain = makeChain(
+                        direction, policies, state: state, pods: pods, families: families, program: &program, namedPorts: &namedPorts, details: &details)
                     program.chains[chain.name] = chain
                     chainsByPolicies[key] = chain.name
                     chainName = chain.name
@@ -48,12 +63,18 @@ public struct PolicyCompiler: Sendable {
             }
             program.namedPortSets[Self.namedPortSetName(name)] = elements
         }
-        return program
+        details.chainKeys = chainsByPolicies
+        return (program, details)
+    }
+
+    /// Identifies the chain of the pods selected, for `direction`, by exactly `policies` (in rule order).
+    public static func chainKey(_ direction: NetworkPolicy.PolicyType, _ policies: [ObjectRef]) -> String {
+        "\(direction.rawValue) " + policies.map(\.description).joined(separator: " ")
     }
 
     private func makeChain(
         _ direction: NetworkPolicy.PolicyType, _ policies: [NetworkPolicy], state: ClusterState, pods: [Pod],
-        families: Set<IPAddress.Family>, program: inout PolicyProgram, namedPorts: inout Set<String>
+        families: Set<IPAddress.Family>, program: inout PolicyProgram, namedPorts: inout Set<String>, details: inout Details
     ) -> PolicyChain {
         var rules: [CompiledRule] = []
         for policy in policies {
@@ -71,6 +92,7 @@ public struct PolicyCompiler: Sendable {
                             ips.formUnion(pod.ips)
                         }
                         program.addressSets[name] = ips
+                        details.peerSets[name] = (policy.namespace, selectorPeers)
                     }
                     peers.append(.podSet(name))
                 }

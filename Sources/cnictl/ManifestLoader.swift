@@ -10,16 +10,23 @@ import Yams
 enum ManifestLoader {
     static func load(_ paths: [String]) throws(CNIError) -> ManifestObjects {
         var objects = ManifestObjects()
+        for file in try files(paths) { objects.append(try loadFile(file)) }
+        return objects
+    }
+
+    /// The manifest files `paths` name, in reading order (folders expanded, names sorted).
+    static func files(_ paths: [String]) throws(CNIError) -> [String] {
+        var files: [String] = []
         for path in paths {
             if FileSystem.isDirectory(path) {
                 for name in try FileSystem.listDirectory(path).sorted() where isManifest(name) {
-                    objects.append(try loadFile(FileSystem.join(path, name)))
+                    files.append(FileSystem.join(path, name))
                 }
             } else {
-                objects.append(try loadFile(path))
+                files.append(path)
             }
         }
-        return objects
+        return files
     }
 
     static func isManifest(_ name: String) -> Bool {

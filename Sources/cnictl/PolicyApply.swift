@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNIRuntime
 import CNISpec
 import NFTables
 import NetworkPolicy
@@ -30,20 +31,80 @@ struct PolicyApply: ParsableCommand {
             return
         }
         do {
-            let start = monotonicSeconds()
-            let state = try options.clusterState(manifests)
-            let loaded = monotonicSeconds()
-            let program = PolicyCompiler().compile(state)
-            let compiled = monotonicSeconds()
-            let report = try options.withContext { try PolicyApplier(context: $0, layout: options.layout, lockPath: options.lockFile).apply(program, forceFull: full) }
-            let done = monotonicSeconds()
-            func ms(_ seconds: Double) -> String { String(Int((seconds * 1000).rounded())) + " ms" }
-            Output.info(
-                "policy apply: \(state.policies.count) policies, \(state.policedPods.count) pods, \(program.chains.count) chains; "
-                    + "\(report.mode.rawValue) update of \(report.commands) commands; "
-                    + "load \(ms(loaded - start)), compile \(ms(compiled - loaded)), nftables \(ms(done - compiled))")
+            guard !full else { return try applyCompiled(reason: "--full") }
+            switch try PolicyPodUpdate(options: options, manifests: manifests).attempt() {
+            case .applied(let commands, let pods, let files, let load, let delta, let nftables, let stateFile):
+                Output.info(
+                    "policy apply: pods-only update of \(commands) commands (\(pods) pods changed, \(files) manifest files changed); "
+                        + "load \(Self.ms(load)), delta \(Self.ms(delta)), nftables \(Self.ms(nftables)), state file \(Self.ms(stateFile))")
+            case .needsFullPath(let reason):
+                try applyCompiled(reason: reason)
+            }
         } catch {
             throw policyFailure("apply", error)
+        }
+    }
+
+    static func ms(_ seconds: Double) -> String { String(Int((seconds * 1000).rounded())) + " ms" }
+
+    /// The full path: every manifest read and compiled, the table read back and diffed (or
+    /// replaced with `--full`), then the state file written for the next pods-only update.
+    private func applyCompiled(reason: String) throws {
+        let start = monotonicSeconds()
+        var objects = ManifestObjects()
+        var files: [PolicyStateFile.ManifestFile] = []
+        var stamped = true
+        for path in try ManifestLoader.files(manifests) {
+            let stamp = FileStamp.of(path)
+            let loaded = try ManifestLoader.loadFile(path)
+            objects.append(loaded)
+            stamped = stamped && stamp != nil
+            if let stamp {
+                files.append(PolicyStateFile.ManifestFile(
+                    path: path, stamp: stamp, hasNamespacesOrPolicies: !loaded.namespaces.isEmpty || !loaded.policies.isEmpty, pods: loaded.pods))
+            }
+        }
+        var state = objects.clusterState
+        let cni = CachedPods.read(cacheDirectory: options.cacheDir)
+        CachedPods.merge(cni, into: &state)
+        let loaded = monotonicSeconds()
+        let (program, details) = PolicyCompiler().compileWithDetails(state)
+        let compiled = monotonicSeconds()
+        let layout = options.layout, lockFile = options.lockFile, statePath = options.statePath
+        let (report, saving) = try options.inNodeNamespace {
+            try NFTablesLock.withLock(path: lockFile) { () throws(NFTablesError) -> (PolicyApplier.Report, Double) in
+                let report = try PolicyApplier(context: try NFTablesContext(), layout: layout, lockPath: nil).apply(program, forceFull: full)
+                let identity = try NFTTableIdentity.read(layout.table)
+                // Under the lock, so that the state file always describes the table it names.
+                let saveStart = monotonicSeconds()
+                if let identity, stamped {
+                    Self.save(
+                        PolicyStateFile(
+                            arguments: manifests, workingDirectory: FileSystem.currentDirectory(), cacheDirectory: options.cacheDir,
+                            table: identity, files: files, cniPods: cni,
+                            cache: PolicyStateCache(state: state, program: program, details: details, layout: layout)),
+                        to: statePath)
+                } else {
+                    try? FileSystem.removeFile(statePath)
+                }
+                return (report, monotonicSeconds() - saveStart)
+            }
+        }
+        let done = monotonicSeconds() - saving
+        Output.info(
+            "policy apply: \(state.policies.count) policies, \(state.policedPods.count) pods, \(program.chains.count) chains; "
+                + "\(report.mode.rawValue) update of \(report.commands) commands (\(reason)); "
+                + "load \(Self.ms(loaded - start)), compile \(Self.ms(compiled - loaded)), nftables \(Self.ms(done - compiled)), state file \(Self.ms(saving))")
+    }
+
+    /// Writes the state file; on failure removes it (a stale one could describe another
+    /// table) and says so: the apply itself succeeded.
+    static func save(_ file: PolicyStateFile, to path: String) {
+        do {
+            try file.write(path)
+        } catch {
+            try? FileSystem.removeFile(path)
+            Output.info("policy apply: cannot keep the state file \(path) (\(error.description)); the next apply compiles in full")
         }
     }
 }

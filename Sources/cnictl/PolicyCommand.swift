@@ -40,7 +40,16 @@ struct PolicyOptions: ParsableArguments {
     @Option(name: .customLong("lock-file"), help: "Lock held while the table is read back and updated.")
     var lockFile: String = NFTablesLock.defaultPath
 
+    @Option(name: .customLong("state-dir"), help: "Where apply keeps what the next apply needs for a pods-only update.")
+    var stateDir: String = "/run/swift-cni/netpol"
+
     var layout: PolicyTableLayout { PolicyTableLayout(tableName: table, logGroup: logGroup) }
+
+    /// The node namespace's path (nil: the current namespace).
+    var netnsPath: String? { netns.map { $0.contains("/") ? $0 : "/run/netns/" + $0 } }
+
+    /// The apply state file of this table in this node namespace.
+    var statePath: String { PolicyStateFile.path(directory: stateDir, table: table, netns: netnsPath) }
 
     func clusterState(_ manifests: [String]) throws(CNIError) -> ClusterState {
         var state = try ManifestLoader.load(manifests).clusterState
@@ -50,9 +59,13 @@ struct PolicyOptions: ParsableArguments {
 
     /// Runs `body` with an nftables context in the node's namespace.
     func withContext<T>(_ body: (NFTablesContext) throws -> T) throws -> T {
-        guard let netns else { return try body(try NFTablesContext()) }
-        let path = netns.contains("/") ? netns : "/run/netns/" + netns
-        return try NetworkNamespace(path: path).run { try body(try NFTablesContext()) }
+        try inNodeNamespace { try body(try NFTablesContext()) }
+    }
+
+    /// Runs `body` in the node's namespace (no libnftables context: netlink reads need none).
+    func inNodeNamespace<T>(_ body: () throws -> T) throws -> T {
+        guard let netnsPath else { return try body() }
+        return try NetworkNamespace(path: netnsPath).run { try body() }
     }
 }
 

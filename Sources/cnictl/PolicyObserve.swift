@@ -2,6 +2,7 @@ import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
+import CNIRuntime
 import CNISpec
 import NFTables
 import NetworkPolicy
@@ -92,6 +93,7 @@ struct PolicyDelete: ParsableCommand {
     func run() throws {
         do {
             try options.withContext { try PolicyApplier(context: $0, layout: options.layout).remove() }
+            try? FileSystem.removeFile(options.statePath)  // it describes a table that is gone
         } catch {
             throw policyFailure("delete", error)
         }

@@ -79,7 +79,7 @@ struct NetworkPolicyTwoNodeTests {
             """
         try manifests.write(toFile: "\(dir)/world.json", atomically: true, encoding: .utf8)
         for node in [node1, node2] {
-            let out = try CnictlRun.run(["policy", "apply", "--netns", node.path, "--cache-dir", "\(dir)/no-cache", "--lock-file", "\(dir)/lock", "\(dir)/world.json"])
+            let out = try CnictlRun.run(["policy", "apply", "--netns", node.path, "--cache-dir", "\(dir)/no-cache", "--lock-file", "\(dir)/lock", "--state-dir", "\(dir)/state", "\(dir)/world.json"])
             #expect(out.status == 0, "\(out.stderr)")
         }
         let state = try ManifestDecoder(source: "world.json").decode(try JSONParser.parse(manifests)).clusterState

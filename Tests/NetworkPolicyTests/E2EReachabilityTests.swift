@@ -14,6 +14,9 @@ struct E2EReachabilityTests {
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))", sourceLocation: sourceLocation)
         let problems6 = probeMismatches(state, reachability, proto: proto, port: port, ipv6: true)
         #expect(problems6.isEmpty, "IPv6: \(problems6.joined(separator: "\n"))", sourceLocation: sourceLocation)
+        // The pods-only path: random pod changes of this case's world, delta vs full compile.
+        let deltaProblems = DeltaOracle.walk(state, steps: 30, seed: UInt64(sourceLocation.line))
+        #expect(deltaProblems.isEmpty, "pods-only delta: \(deltaProblems.joined(separator: "\n"))", sourceLocation: sourceLocation)
     }
 
     @Test func noPoliciesAllowsEverything() {

@@ -110,7 +110,7 @@ struct NFTDump {
     /// One dump; `body` sees each message's bytes and the range of its attributes (after
     /// nlmsghdr and nfgenmsg). Returns false when the kernel flagged the dump as interrupted
     /// by a concurrent change.
-    private func dump(
+    func dump(
         _ type: UInt16, family: UInt8, attributes: [[UInt8]], _ body: ([UInt8], Range<Int>) -> Void
     ) throws(NFTablesError) -> Bool {
         let sequence = socket.nextSequence()

@@ -45,6 +45,8 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
     public init(matchLabels: [String: String] = [:], matchExpressions: [Requirement] = []) {
         self.matchLabels = matchLabels.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
         self.matchExpressions = matchExpressions.sorted { $0.canonical < $1.canonical }
+        let parts = self.matchLabels.map { "\($0.key)=\($0.value)" } + self.matchExpressions.map(\.canonical)
+        description = parts.isEmpty ? "{}" : parts.joined(separator: ",")
     }
 
     /// The selector that matches everything (`{}`).
@@ -59,10 +61,8 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A stable text form (like `kubectl`'s): equal selectors have equal descriptions.
-    public var description: String {
-        let parts = matchLabels.map { "\($0.key)=\($0.value)" } + matchExpressions.map(\.canonical)
-        return parts.isEmpty ? "{}" : parts.joined(separator: ",")
-    }
+    /// Computed once: it is the selector's identity (equality, hashing, set names).
+    public let description: String
 
     public static func == (lhs: LabelSelector, rhs: LabelSelector) -> Bool { lhs.description == rhs.description }
     public func hash(into hasher: inout Hasher) { hasher.combine(description) }

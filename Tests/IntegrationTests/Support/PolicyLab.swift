@@ -191,13 +191,14 @@ final class PolicyLab: @unchecked Sendable {
     @discardableResult
     func apply(full: Bool = false) throws -> String {
         let out = try CnictlRun.run(
-            ["policy", "apply", "--netns", node.path, "--cache-dir", "\(dir)/cache", "--lock-file", "\(dir)/nftables.lock"] + (full ? ["--full"] : []) + ["\(dir)/manifests"])
+            ["policy", "apply", "--netns", node.path, "--cache-dir", "\(dir)/cache", "--lock-file", "\(dir)/nftables.lock", "--state-dir", "\(dir)/state"]
+                + (full ? ["--full"] : []) + ["\(dir)/manifests"])
         guard out.status == 0 else { throw ShellError(command: "cnictl policy apply", output: Shell.Output(status: out.status, stdout: out.stdout, stderr: out.stderr)) }
         return out.stderr
     }
 
     func cnictl(_ arguments: [String]) throws -> PluginExec.Output {
-        try CnictlRun.run(["policy"] + arguments + ["--netns", node.path, "--cache-dir", "\(dir)/cache", "--lock-file", "\(dir)/nftables.lock"])
+        try CnictlRun.run(["policy"] + arguments + ["--netns", node.path, "--cache-dir", "\(dir)/cache", "--lock-file", "\(dir)/nftables.lock", "--state-dir", "\(dir)/state"])
     }
 
     // MARK: Probing
