@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "LinkControl", "NetNS"]),
         .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"]),
         .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
-        .target(name: "BridgePlugin", dependencies: ["CLinux", "CNISpec", "Netlink", "NetNS", "NFTables"]),
+        .target(name: "BridgePlugin", dependencies: ["CLinux", "CNISpec", "HostLocalPlugin", "Netlink", "NetNS", "NFTables"]),
         .target(name: "NFTables", dependencies: ["CNftables", "CNISpec"]),
         .target(name: "VxlanPlugin", dependencies: ["CNISpec", "Netlink", "NetNS", "NFTables"]),
         .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
