@@ -55,7 +55,9 @@ let package = Package(
 
         // MARK: Libraries
         .target(name: "CLinux"),
-        .target(name: "CNISpec"),
+        // The build identity (an ELF note in every binary; see Sources/CBuildIdentity).
+        .target(name: "CBuildIdentity"),
+        .target(name: "CNISpec", dependencies: ["CBuildIdentity"]),
         .target(name: "NetNS", dependencies: ["CLinux"]),
         .target(name: "Netlink", dependencies: ["CMnl", "CNISpec", "NetNS"]),
         .target(name: "LinkControl", dependencies: ["CLinux", "CNISpec"]),

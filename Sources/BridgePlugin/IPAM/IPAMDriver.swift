@@ -2,30 +2,34 @@ import CNISpec
 import Glibc
 import HostLocalPlugin
 
-/// How the bridge runs its IPAM plugin once `CNI_PATH` has resolved it.
+/// How the bridge runs its IPAM plugin once `CNI_PATH` has resolved it (exactly as
+/// `IPAMDelegate` resolves it for exec: first directory holding an executable `ipam.type`).
 ///
-/// `.inProcess`: the plugin is our own host-local, installed beside this bridge binary (the
-/// directory of the resolved file, symbolic links followed, is the directory of
-/// `/proc/self/exe`). Its request goes through the same `PluginDispatcher` and
-/// `HostLocalPlugin` as the host-local executable's `main`, with the same environment
-/// (`CNI_COMMAND` set), the same config bytes as stdin and the same own-namespace test, so
-/// the result, the errors and the files on disk are the ones the executable would produce;
-/// only the fork and exec (about 2 ms of every ADD) are gone.
+/// `.inProcess`: the resolved file is a `host-local` that carries the build identity of the
+/// running bridge (the ELF note `swift-cni`, read from the file's program headers with a few
+/// `pread`s; see `BuildIdentity`): it is our host-local from the same build, so its code is
+/// the `HostLocalPlugin` linked into this bridge. The request goes through the same
+/// `PluginDispatcher` and `HostLocalPlugin` as the host-local executable's `main`, with the
+/// same environment (`CNI_COMMAND` set), the same config bytes as stdin and the same
+/// own-namespace test, so the result, the errors and the files on disk are the ones the
+/// executable would produce; only the fork and exec (about 1-2 ms of every ADD) are gone.
 ///
-/// `.exec`: anything else — another IPAM type, a host-local from another directory (for
-/// example the reference's), or `SWIFT_CNI_EXEC_IPAM=1` in the environment — is exec'd by
-/// `IPAMDelegate` as the spec's delegation describes.
+/// `.exec`: anything else — another IPAM type, a host-local without our note or from another
+/// build (for example the reference's, a wrapper script, an older or newer swift-cni), or
+/// `SWIFT_CNI_EXEC_IPAM=1` in the environment — is exec'd by `IPAMDelegate` as the spec's
+/// delegation describes.
 enum IPAMDriver: Equatable {
     case inProcess
     case exec
 
     /// The driver for the executable that `CNI_PATH` resolved for `ipam.type`.
-    static func choose(for executable: String, environmentOverride: String? = Self.environmentOverride) -> IPAMDriver {
+    static func choose(
+        for executable: String, environmentOverride: String? = Self.environmentOverride,
+        identity: String = BuildIdentity.current
+    ) -> IPAMDriver {
         if environmentOverride == "1" { return .exec }
         guard executable.split(separator: "/").last.map(String.init) == inProcessType else { return .exec }
-        guard let ownDirectory, let resolved = RealPath.resolve(executable),
-            RealPath.directory(of: resolved) == ownDirectory
-        else { return .exec }
+        guard BuildIdentity.of(path: executable) == identity else { return .exec }
         return .inProcess
     }
 
@@ -37,9 +41,6 @@ enum IPAMDriver: Equatable {
         guard let value = getenv("SWIFT_CNI_EXEC_IPAM") else { return nil }
         return String(cString: value)
     }
-
-    /// The canonical directory of the running binary (nil when /proc is unavailable).
-    static let ownDirectory: String? = RealPath.resolve("/proc/self/exe").map(RealPath.directory(of:))
 
     /// The `IPAMDelegate` runner: in-process for our sibling host-local, exec otherwise.
     static let runner: IPAMDelegate.Runner = { (executable, command, request) throws(CNIError) in
