@@ -107,7 +107,9 @@ struct BridgeAdd {
             if config.isLayer3 { announce(created.containerLink, container: container) }
         }
         bridge = try BridgeSetup.refreshed(bridge, host: host)
-        let containerLink = try BridgeSetup.refreshed(created.containerLink, host: container)
+        // The container end's name and MAC are those read right after its creation (the
+        // MAC was given at creation, `announce` sets the same again): no read needed.
+        let containerLink = created.containerLink
         if case .failure(let error) = rules?.join() { throw error }
 
         var result = BridgeResult.assemble(
