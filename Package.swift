@@ -19,12 +19,15 @@ let staticExecutable: [LinkerSetting] = [
 /// archives of them) are linked with everything else static in release builds: the Swift
 /// runtime (`--static-swift-stdlib`), libstdc++ (through the linker script in
 /// build-support/static-libstdcxx) and libgcc, and not position-independent. Only glibc and
-/// the C libraries themselves are loaded at start-up.
+/// the C libraries themselves are loaded at start-up. `-z now`: the ~250 PLT slots are bound
+/// once at start-up instead of each through the lazy-binding trampoline on its first call
+/// (measured: ~0.5 ms less CPU per bridge ADD, see docs/bridge.md).
 let mostlyStaticExecutable: [LinkerSetting] = [
     .unsafeFlags(
         [
             "-L", Context.packageDirectory + "/build-support/static-libstdcxx",
             "-Xclang-linker", "-no-pie", "-Xclang-linker", "-static-libgcc",
+            "-Xlinker", "-z", "-Xlinker", "now",
         ], .when(platforms: [.linux], configuration: .release))
 ]
 
