@@ -14,22 +14,27 @@ struct BridgeAdd {
         try attempt("failed to open netns \"\(netns)\"", code: .invalidEnvironment) {
             try NetworkNamespace(path: netns).validate()
         }
+        // Both netlink sockets are opened while this is the process's only thread, so the
+        // container's is opened from this thread (no thread to create; see
+        // `NetworkNamespace.runOnCurrentThread`).
+        let namespace = NetworkNamespace(path: netns)
+        let host = try attempt("could not open a netlink socket in the host namespace") { try NetlinkSocket() }
+        let container = try attempt("failed to open netns \"\(netns)\"", code: .invalidEnvironment) {
+            try NetlinkSocket.openOnCurrentThread(in: namespace)
+        }
         // The IPAM plugin runs while the bridge and the veth are set up.
         let ipam = config.isLayer3 ? PendingIPAM(request: request) : nil
         do {
-            return try setUp(ipam: ipam)
+            return try setUp(ipam: ipam, namespace: namespace, host: host, container: container)
         } catch {
             ipam?.releaseIfUnclaimed()
             throw error
         }
     }
 
-    private func setUp(ipam pending: PendingIPAM?) throws(CNIError) -> CNIResult {
-        let namespace = NetworkNamespace(path: request.netns)
-        let host = try attempt("could not open a netlink socket in the host namespace") { try NetlinkSocket() }
-        let container = try attempt("failed to open netns \"\(request.netns)\"", code: .invalidEnvironment) {
-            try NetlinkSocket.open(in: namespace)
-        }
+    private func setUp(
+        ipam pending: PendingIPAM?, namespace: NetworkNamespace, host: NetlinkSocket, container: NetlinkSocket
+    ) throws(CNIError) -> CNIResult {
         var bridge = try BridgeSetup.ensure(config, host: host)
 
         let rollback = Rollback()
