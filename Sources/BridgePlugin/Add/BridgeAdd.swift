@@ -67,6 +67,14 @@ struct BridgeAdd {
         var extraInterfaces: [CNIResult.Interface] = []
         let containerSetup = ContainerSetup(config: config, container: container, namespace: namespace, ifName: request.ifName)
         if let pending {
+            // Without ipMasq no rule depends on the IPAM result (forward accepts name the
+            // bridge, the spoof check the MAC): the rules' thread starts now and runs while
+            // this thread waits for IPAM, instead of after it.
+            if !config.ipMasq {
+                let forwarding = config.isGateway
+                    ? AttachmentFirewall.Forwarding(bridge: config.bridgeName, addresses: [], ipMasq: false) : nil
+                rules = startRules(firewall, spoofCheck: spoofCheck, forwarding: forwarding, rollback: rollback)
+            }
             let ipam = try pending.claim(rollback: rollback)
             guard !ipam.ips.isEmpty else {
                 throw CNIError(.internalError, "IPAM plugin returned missing IP config", details: "no \"ips\" in its result")
@@ -77,11 +85,11 @@ struct BridgeAdd {
             // The host routes pod traffic only through a gateway on the bridge or when it
             // masquerades; without either, no forward rule is written (and DEL has none to
             // delete: deleting nftables rules costs a kernel RCU grace period, ~15 ms).
-            let forwarding = config.isGateway || config.ipMasq
-                ? AttachmentFirewall.Forwarding(
-                    bridge: config.bridgeName, addresses: computed.ips.compactMap { IPPrefix($0.address) }, ipMasq: config.ipMasq)
-                : nil
-            rules = startRules(firewall, spoofCheck: spoofCheck, forwarding: forwarding, rollback: rollback)
+            if config.ipMasq {
+                let forwarding = AttachmentFirewall.Forwarding(
+                    bridge: config.bridgeName, addresses: computed.ips.compactMap { IPPrefix($0.address) }, ipMasq: true)
+                rules = startRules(firewall, spoofCheck: spoofCheck, forwarding: forwarding, rollback: rollback)
+            }
             try containerSetup.applySysctls(hasIPv6: computed.ips.contains { $0.family == "6" })
             try containerSetup.configure(link: created.containerLink, plan: computed)
 
