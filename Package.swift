@@ -55,9 +55,9 @@ let package = Package(
     ],
     targets: [
         // MARK: System libraries (Debian -dev packages, found through pkg-config)
-        // Kernel netlink headers plus the few libmnl calls we use, as static inline functions
-        // (Sources/CMnl/mnl_minimal.h): no libmnl.so at run time.
-        .systemLibrary(name: "CMnl"),
+        .systemLibrary(
+            name: "CMnl", pkgConfig: "libmnl",
+            providers: [.apt(["libmnl-dev"])]),
         // Headers only: NFTables loads libnftables with dlopen() when it must write, so
         // no pkgConfig here (it would add -lnftables to every executable that imports it).
         .systemLibrary(

@@ -3,6 +3,7 @@
 /* glibc's socket and in6_addr definitions first, so the linux uapi headers defer to them. */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/if.h>
@@ -11,7 +12,6 @@
 #include <linux/neighbour.h>
 #include <linux/veth.h>
 #include <linux/if_bridge.h>
-#include "mnl_minimal.h"
 
 /// MNL_SOCKET_BUFFER_SIZE is a macro Swift cannot import.
 static inline size_t cni_mnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }
