@@ -20,10 +20,15 @@ public struct BridgePlugin: CNIPlugin {
         try BridgeCheck(request: request, config: try BridgeConfig(request: request)).run()
     }
 
+    /// STATUS of the IPAM plugin (in-process when it is our sibling host-local, see `IPAMDriver`).
+    public func status(_ request: CNIRequest) throws {
+        if request.config.ipamType != nil { try BridgeIPAM.status(request) }
+    }
+
     /// IPAM GC, then removal of host veths (found by alias) and nftables rules of this network's attachments not listed.
     public func gc(_ request: CNIRequest) throws {
         let config = BridgeConfig(cleanupOf: request.config)
-        if config.isLayer3 { try IPAMDelegate.gc(request) }
+        if config.isLayer3 { try BridgeIPAM.gc(request) }
         if let valid = try request.config.validAttachments() {
             try StaleVeths.delete(network: config.networkName, keeping: valid)
             try AttachmentFirewall.garbageCollect(network: config.networkName, valid: valid)

@@ -30,6 +30,9 @@ public struct Link: Sendable, Equatable {
     public var port: BridgePortSettings?
     /// VXLAN options, when `kind == "vxlan"`.
     public var vxlan: VxlanSettings?
+    /// `net.ipv6.conf.<name>.accept_ra` as the link dump reports it (`IFLA_AF_SPEC` /
+    /// `AF_INET6` / `IFLA_INET6_CONF`); nil when IPv6 is off or the kernel did not say.
+    public var ipv6AcceptRA: Int32?
 
     /// Administratively up (`IFF_UP`).
     public var isUp: Bool { flags & UInt32(IFF_UP.rawValue) != 0 }
@@ -39,6 +42,17 @@ public struct Link: Sendable, Equatable {
     /// `IF_OPER_*` (RFC 2863 operational state).
     public enum OperState: UInt8, Sendable {
         case unknown = 0, notPresent, down, lowerLayerDown, testing, dormant, up
+    }
+
+    /// `DEVCONF_ACCEPT_RA` (linux/ipv6.h): the index of `accept_ra` in `IFLA_INET6_CONF`.
+    static let devconfAcceptRA = 3
+
+    /// One value of the IPv6 per-device configuration array (`IFLA_INET6_CONF`, s32 each).
+    static func ipv6Conf(_ a: NetlinkAttributes, index: Int) -> Int32? {
+        guard let conf = a.nested(UInt16(nl: IFLA_AF_SPEC))?.nested(UInt16(nl: AF_INET6))?.payload(UInt16(nl: IFLA_INET6_CONF)),
+            conf.count >= (index + 1) * 4
+        else { return nil }
+        return ByteReader(conf).i32(at: index * 4)
     }
 
     init?(_ reply: NetlinkReply) {
@@ -60,6 +74,7 @@ public struct Link: Sendable, Equatable {
         let data = info?.nested(UInt16(nl: IFLA_INFO_DATA)) ?? NetlinkAttributes()
         bridge = kind == "bridge" ? BridgeSettings(decoding: data) : nil
         vxlan = kind == "vxlan" ? VxlanSettings(decoding: data) : nil
+        ipv6AcceptRA = Self.ipv6Conf(a, index: Self.devconfAcceptRA)
         if portKind == "bridge", let portData = info?.nested(UInt16(nl: IFLA_INFO_SLAVE_DATA)) {
             port = BridgePortSettings(decoding: portData)
         }

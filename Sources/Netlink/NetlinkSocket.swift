@@ -51,6 +51,12 @@ public final class NetlinkSocket {
         try namespace.run { try NetlinkSocket() }
     }
 
+    /// `open(in:)` without a thread: the calling thread enters the namespace, opens the
+    /// socket and returns (see `NetworkNamespace.runOnCurrentThread` for when that is allowed).
+    public static func openOnCurrentThread(in namespace: NetworkNamespace) throws -> NetlinkSocket {
+        try namespace.runOnCurrentThread { try NetlinkSocket() }
+    }
+
     deinit {
         mnl_socket_close(socket)
         receiveBuffer.deallocate()

@@ -1,4 +1,5 @@
 import BridgePlugin
 import CNISpec
 
+BridgePlugin.prepareProcess()
 PluginMain.run(BridgePlugin())

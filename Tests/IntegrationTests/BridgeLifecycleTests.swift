@@ -20,6 +20,9 @@ struct BridgeLifecycleTests {
         }
         let del = try h.exec("DEL", config: config, container: c, containerID: "warm-up")
         #expect(del.status == 0, "\(del.summary)")
+        // DEL retires the veth and a detached process deletes it (docs/bridge.md): wait until
+        // it is gone, or a loaded machine can leave it in the "before" snapshot.
+        #expect(try h.hostVeths().isEmpty)
         // Let the kernel's asynchronous carrier update (linkwatch) reach the port-less bridge.
         let settle = Date().addingTimeInterval(10)
         while Date() < settle {

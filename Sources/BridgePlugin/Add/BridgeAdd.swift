@@ -14,22 +14,27 @@ struct BridgeAdd {
         try attempt("failed to open netns \"\(netns)\"", code: .invalidEnvironment) {
             try NetworkNamespace(path: netns).validate()
         }
+        // Both netlink sockets are opened while this is the process's only thread, so the
+        // container's is opened from this thread (no thread to create; see
+        // `NetworkNamespace.runOnCurrentThread`).
+        let namespace = NetworkNamespace(path: netns)
+        let host = try attempt("could not open a netlink socket in the host namespace") { try NetlinkSocket() }
+        let container = try attempt("failed to open netns \"\(netns)\"", code: .invalidEnvironment) {
+            try NetlinkSocket.openOnCurrentThread(in: namespace)
+        }
         // The IPAM plugin runs while the bridge and the veth are set up.
         let ipam = config.isLayer3 ? PendingIPAM(request: request) : nil
         do {
-            return try setUp(ipam: ipam)
+            return try setUp(ipam: ipam, namespace: namespace, host: host, container: container)
         } catch {
             ipam?.releaseIfUnclaimed()
             throw error
         }
     }
 
-    private func setUp(ipam pending: PendingIPAM?) throws(CNIError) -> CNIResult {
-        let namespace = NetworkNamespace(path: request.netns)
-        let host = try attempt("could not open a netlink socket in the host namespace") { try NetlinkSocket() }
-        let container = try attempt("failed to open netns \"\(request.netns)\"", code: .invalidEnvironment) {
-            try NetlinkSocket.open(in: namespace)
-        }
+    private func setUp(
+        ipam pending: PendingIPAM?, namespace: NetworkNamespace, host: NetlinkSocket, container: NetlinkSocket
+    ) throws(CNIError) -> CNIResult {
         var bridge = try BridgeSetup.ensure(config, host: host)
 
         let rollback = Rollback()
@@ -62,6 +67,14 @@ struct BridgeAdd {
         var extraInterfaces: [CNIResult.Interface] = []
         let containerSetup = ContainerSetup(config: config, container: container, namespace: namespace, ifName: request.ifName)
         if let pending {
+            // Without ipMasq no rule depends on the IPAM result (forward accepts name the
+            // bridge, the spoof check the MAC): the rules' thread starts now and runs while
+            // this thread waits for IPAM, instead of after it.
+            if !config.ipMasq {
+                let forwarding = config.isGateway
+                    ? AttachmentFirewall.Forwarding(bridge: config.bridgeName, addresses: [], ipMasq: false) : nil
+                rules = startRules(firewall, spoofCheck: spoofCheck, forwarding: forwarding, rollback: rollback)
+            }
             let ipam = try pending.claim(rollback: rollback)
             guard !ipam.ips.isEmpty else {
                 throw CNIError(.internalError, "IPAM plugin returned missing IP config", details: "no \"ips\" in its result")
@@ -72,11 +85,11 @@ struct BridgeAdd {
             // The host routes pod traffic only through a gateway on the bridge or when it
             // masquerades; without either, no forward rule is written (and DEL has none to
             // delete: deleting nftables rules costs a kernel RCU grace period, ~15 ms).
-            let forwarding = config.isGateway || config.ipMasq
-                ? AttachmentFirewall.Forwarding(
-                    bridge: config.bridgeName, addresses: computed.ips.compactMap { IPPrefix($0.address) }, ipMasq: config.ipMasq)
-                : nil
-            rules = startRules(firewall, spoofCheck: spoofCheck, forwarding: forwarding, rollback: rollback)
+            if config.ipMasq {
+                let forwarding = AttachmentFirewall.Forwarding(
+                    bridge: config.bridgeName, addresses: computed.ips.compactMap { IPPrefix($0.address) }, ipMasq: true)
+                rules = startRules(firewall, spoofCheck: spoofCheck, forwarding: forwarding, rollback: rollback)
+            }
             try containerSetup.applySysctls(hasIPv6: computed.ips.contains { $0.family == "6" })
             try containerSetup.configure(link: created.containerLink, plan: computed)
 
@@ -107,7 +120,9 @@ struct BridgeAdd {
             if config.isLayer3 { announce(created.containerLink, container: container) }
         }
         bridge = try BridgeSetup.refreshed(bridge, host: host)
-        let containerLink = try BridgeSetup.refreshed(created.containerLink, host: container)
+        // The container end's name and MAC are those read right after its creation (the
+        // MAC was given at creation, `announce` sets the same again): no read needed.
+        let containerLink = created.containerLink
         if case .failure(let error) = rules?.join() { throw error }
 
         var result = BridgeResult.assemble(

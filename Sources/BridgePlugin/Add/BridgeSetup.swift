@@ -47,8 +47,10 @@ enum BridgeSetup {
             changed = true
             try attempt("could not set promiscuous mode on \"\(name)\"") { try host.setPromiscuous(index: bridge.index, true) }
         }
-        // We own the routes of this interface. Fails harmlessly when IPv6 is off.
-        try? Sysctl.set("net/ipv6/conf/\(name)/accept_ra", "0")
+        // We own the routes of this interface. Fails harmlessly when IPv6 is off. The link
+        // read above carries the current value (IFLA_INET6_CONF): an existing bridge that
+        // already has 0 is not written again.
+        if bridge.ipv6AcceptRA != 0 { try? Sysctl.set("net/ipv6/conf/\(name)/accept_ra", "0") }
         if !bridge.isUp {
             changed = true
             try attempt("could not set bridge \"\(name)\" up") { try host.setUp(index: bridge.index) }

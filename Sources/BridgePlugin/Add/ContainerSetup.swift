@@ -14,7 +14,11 @@ struct ContainerSetup {
     let namespace: NetworkNamespace
     let ifName: String
 
-    /// Sysctls of the container interface, written from a thread inside the namespace:
+    /// Sysctls of the container interface, written from inside the namespace by the calling
+    /// thread (net sysctls act on the writing thread's namespace). Called by the ADD's main
+    /// thread once IPAM has been joined: the only other thread then is the nftables one,
+    /// which works in the host namespace it started in and does not look at the process's
+    /// namespace (`/proc/self/ns/net`).
     /// DAD off (`accept_dad=0`) unless `enabledad`, `arp_notify=1` and `ndisc_notify=1` (a
     /// gratuitous ARP / unsolicited neighbour advertisement when the link comes up), IPv6
     /// enabled and addresses kept on down when an IPv6 address is configured.
@@ -22,7 +26,7 @@ struct ContainerSetup {
         let ifName = self.ifName
         let enableDAD = config.enableDAD
         try attempt("could not enter the container namespace \(namespace.path) to set sysctls") {
-            try namespace.run {
+            try namespace.runOnCurrentThread {
                 if hasIPv6 {
                     try? Sysctl.set("net/ipv6/conf/lo/disable_ipv6", "0")
                     try? Sysctl.set("net/ipv6/conf/\(ifName)/disable_ipv6", "0")

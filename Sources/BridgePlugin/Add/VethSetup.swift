@@ -19,17 +19,21 @@ struct VethSetup {
 
     /// Creates the pair (the host end gets a fresh random name, retried on a clash) and
     /// registers its removal with `rollback`.
+    ///
+    /// The container is not searched for `ifName` beforehand: the creation fails with `EEXIST`
+    /// when either name is taken, and only then is `ifName` looked up to tell which (one
+    /// netlink round trip less on every ADD).
     func create(rollback: Rollback) throws(CNIError) -> Created {
-        if try attempt("could not look up \(ifName) in the container", { try container.link(named: ifName) }) != nil {
-            throw CNIError(
-                .invalidEnvironment, "container veth name provided (\(ifName)) already exists",
-                details: "an interface named \(ifName) is already in the container's namespace")
-        }
         var lastError = "none"
         for _ in 0..<10 {
             let hostName = HostVethName.random()
             switch tryCreate(hostName: hostName) {
             case .nameTaken(let error):
+                if try attempt("could not look up \(ifName) in the container", { try container.link(named: ifName) }) != nil {
+                    throw CNIError(
+                        .invalidEnvironment, "container veth name provided (\(ifName)) already exists",
+                        details: "an interface named \(ifName) is already in the container's namespace")
+                }
                 lastError = error
             case .failed(let error):
                 throw error
@@ -83,12 +87,15 @@ struct VethSetup {
     }
 
     /// Joins the host end to `bridge`, sets hairpin, isolation and VLANs, `accept_ra=0`, up.
+    /// Alias, master and (when no port setting follows) up go in one request.
     func configureHostEnd(_ hostLink: Link, bridge: Link) throws(CNIError) {
         let name = hostLink.name
-        try attempt("failed to set the alias of \(name)") { try host.setAlias(index: hostLink.index, alias) }
+        let portSettings = config.hairpinMode || config.portIsolation || config.needsVLANFiltering
+        if !portSettings { try? Sysctl.set("net/ipv6/conf/\(name)/accept_ra", "0") }
         try attempt("failed to connect \"\(name)\" to bridge \(bridge.name)") {
-            try host.setMaster(index: hostLink.index, bridge.index)
+            try host.attach(index: hostLink.index, alias: alias, master: bridge.index, up: !portSettings)
         }
+        guard portSettings else { return }
         if config.hairpinMode || config.portIsolation {
             try attempt("failed to set up hairpin mode / port isolation for \(name)") {
                 try host.setBridgePort(

@@ -13,7 +13,7 @@ struct BridgeCheck {
     let config: BridgeConfig
 
     func run() throws(CNIError) {
-        if config.isLayer3 { try IPAMDelegate.check(request) }
+        if config.isLayer3 { try BridgeIPAM.check(request) }
         guard let prev = try request.config.prevResult() else {
             throw CNIError(.invalidNetworkConfig, "Required prevResult missing", details: "CHECK needs the ADD result as prevResult")
         }

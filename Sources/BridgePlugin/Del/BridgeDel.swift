@@ -33,7 +33,7 @@ struct BridgeDel {
         if let failure { throw failure }
         // The address is released once the interface that carried it is gone.
         if config.isLayer3 {
-            try IPAMDelegate.del(request)
+            try BridgeIPAM.del(request)
         }
     }
 

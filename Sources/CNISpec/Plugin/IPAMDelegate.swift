@@ -1,9 +1,24 @@
 /// Runs the IPAM plugin named by `ipam.type`, as the spec's delegation rules require: same
 /// environment (with `CNI_COMMAND` set), the whole configuration on stdin, its stderr
 /// passed through, its error code passed back unchanged.
+///
+/// `runner` runs the executable that `CNI_PATH` resolves; the default execs it. A plugin may
+/// pass its own (the bridge runs its sibling host-local in-process, see `IPAMDriver`): the
+/// search, the error for a missing plugin and the reading of the outcome stay the same.
 public enum IPAMDelegate {
-    public static func add(_ request: CNIRequest) throws(CNIError) -> CNIResult {
-        let output = try invoke(request, command: .add)
+    /// Runs the found IPAM executable for `command` and returns its exit status and stdout.
+    public typealias Runner = @Sendable (_ executable: String, _ command: CNICommand, _ request: CNIRequest) throws(CNIError) ->
+        Subprocess.Outcome
+
+    /// The default runner: exec the executable with our environment (`CNI_COMMAND` set) and the config on stdin.
+    public static let exec: Runner = { (executable, command, request) throws(CNIError) in
+        let environment = Subprocess.environment(
+            Subprocess.currentEnvironment(), overriding: ["CNI_COMMAND": command.rawValue])
+        return try Subprocess.run(executable, environment: environment, stdin: request.config.bytes)
+    }
+
+    public static func add(_ request: CNIRequest, runner: Runner = exec) throws(CNIError) -> CNIResult {
+        let output = try invoke(request, command: .add, runner: runner)
         let value: JSONValue
         do {
             value = try JSONParser.parse(output)
@@ -15,21 +30,29 @@ public enum IPAMDelegate {
         return try CNIResult.parse(value, defaultVersion: request.version, path: "IPAM result").result
     }
 
-    public static func del(_ request: CNIRequest) throws(CNIError) { _ = try invoke(request, command: .del) }
-    public static func check(_ request: CNIRequest) throws(CNIError) { _ = try invoke(request, command: .check) }
-    public static func gc(_ request: CNIRequest) throws(CNIError) { _ = try invoke(request, command: .gc) }
+    public static func del(_ request: CNIRequest, runner: Runner = exec) throws(CNIError) {
+        _ = try invoke(request, command: .del, runner: runner)
+    }
+    public static func check(_ request: CNIRequest, runner: Runner = exec) throws(CNIError) {
+        _ = try invoke(request, command: .check, runner: runner)
+    }
+    public static func gc(_ request: CNIRequest, runner: Runner = exec) throws(CNIError) {
+        _ = try invoke(request, command: .gc, runner: runner)
+    }
 
     /// STATUS of the delegate; a delegate that cannot be found or run makes us unavailable (50).
-    public static func status(_ request: CNIRequest) throws(CNIError) {
+    public static func status(_ request: CNIRequest, runner: Runner = exec) throws(CNIError) {
         do {
-            _ = try invoke(request, command: .status)
+            _ = try invoke(request, command: .status, runner: runner)
         } catch let error where error.code == .invalidNetworkConfig || error.code == .ioFailure {
             throw CNIError(.pluginNotAvailable, error.msg, details: error.details)
         }
     }
 
     /// Executes the delegate and returns its stdout, or throws its error.
-    public static func invoke(_ request: CNIRequest, command: CNICommand) throws(CNIError) -> [UInt8] {
+    public static func invoke(
+        _ request: CNIRequest, command: CNICommand, runner: Runner = exec
+    ) throws(CNIError) -> [UInt8] {
         guard let type = request.config.ipamType else {
             throw CNIError(.invalidNetworkConfig, "no IPAM plugin configured", details: "ipam.type is missing")
         }
@@ -38,9 +61,7 @@ public enum IPAMDelegate {
                 .invalidNetworkConfig, "failed to find IPAM plugin \"\(type)\"",
                 details: "searched CNI_PATH [\(request.path.joined(separator: " "))]")
         }
-        let environment = Subprocess.environment(
-            Subprocess.currentEnvironment(), overriding: ["CNI_COMMAND": command.rawValue])
-        let outcome = try Subprocess.run(executable, environment: environment, stdin: request.config.bytes)
+        let outcome = try runner(executable, command, request)
         if outcome.status == 0 { return outcome.stdout }
         if let value = try? JSONParser.parse(outcome.stdout), let error = CNIError(json: value) {
             throw error

@@ -25,7 +25,7 @@ public enum PluginMain {
     }
 
     /// Compares the namespace file at `path` with `/proc/self/ns/net` (device and inode).
-    static func isOwnNetNS(_ path: String) -> Bool {
+    public static func isOwnNetNS(_ path: String) -> Bool {
         var target = stat()
         var own = stat()
         guard stat(path, &target) == 0, stat("/proc/self/ns/net", &own) == 0 else { return false }

@@ -13,6 +13,11 @@ public enum Subprocess {
         /// Exit status, or 128 + signal number when the child was killed by a signal.
         public var status: Int32
         public var stdout: [UInt8]
+
+        public init(status: Int32, stdout: [UInt8]) {
+            self.status = status
+            self.stdout = stdout
+        }
     }
 
     /// Finds `name` in the directories of `path` (no `/` allowed in `name`).

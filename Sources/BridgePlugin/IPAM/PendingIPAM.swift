@@ -12,7 +12,7 @@ final class PendingIPAM {
         self.request = request
         step = BackgroundStep { () -> Result<CNIResult, CNIError> in
             do throws(CNIError) {
-                return .success(try IPAMDelegate.add(request))
+                return .success(try BridgeIPAM.add(request))
             } catch {
                 return .failure(error)
             }
@@ -23,7 +23,7 @@ final class PendingIPAM {
         claimed = true
         let result = try step.join().get()
         let request = self.request
-        rollback.add("release the IPAM reservation") { try IPAMDelegate.del(request) }
+        rollback.add("release the IPAM reservation") { try BridgeIPAM.del(request) }
         return result
     }
 
@@ -32,7 +32,7 @@ final class PendingIPAM {
         claimed = true
         if case .success = step.join() {
             do {
-                try IPAMDelegate.del(request)
+                try BridgeIPAM.del(request)
             } catch {
                 Log.error("rollback: IPAM DEL failed: \(error)")
             }
