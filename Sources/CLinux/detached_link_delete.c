@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "detached_link_delete.h"
+#include "internal/route_request.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,8 +31,6 @@ static void delete_link(const char *netns_path, const char *ifname) {
     if (ns < 0) return;
     if (setns(ns, CLONE_NEWNET) != 0) return;
     close(ns);
-    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) return;
 
     struct {
         struct nlmsghdr header;
@@ -50,10 +49,8 @@ static void delete_link(const char *netns_path, const char *ifname) {
     request.header.nlmsg_seq = 1;
     request.info.ifi_family = AF_UNSPEC;
 
-    struct sockaddr_nl kernel;
-    memset(&kernel, 0, sizeof(kernel));
-    kernel.nl_family = AF_NETLINK;
-    if (sendto(fd, &request, request.header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) return;
+    int fd = cni_route_request(&request, request.header.nlmsg_len);
+    if (fd < 0) return;
     char answer[1024];
     (void)recv(fd, answer, sizeof(answer), 0);  /* the ack comes once the link is gone */
     close(fd);

@@ -6,10 +6,9 @@
 #include <linux/rtnetlink.h>
 #include <linux/if_addr.h>
 #include "interface_addresses.h"
+#include "internal/route_request.h"
 
 int cni_list_addresses(unsigned int ifindex, struct cni_if_address *out, int max) {
-    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) return -1;
     struct {
         struct nlmsghdr nh;
         struct ifaddrmsg ifa;
@@ -20,15 +19,8 @@ int cni_list_addresses(unsigned int ifindex, struct cni_if_address *out, int max
     req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     req.nh.nlmsg_seq = 1;
     req.ifa.ifa_family = AF_UNSPEC;
-    struct sockaddr_nl kernel;
-    memset(&kernel, 0, sizeof(kernel));
-    kernel.nl_family = AF_NETLINK;
-    if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
+    int fd = cni_route_request(&req, req.nh.nlmsg_len);
+    if (fd < 0) return -1;
     char buf[32768];
     int count = 0;
     for (;;) {

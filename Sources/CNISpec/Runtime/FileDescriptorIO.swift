@@ -44,6 +44,25 @@ public enum FileDescriptorIO {
         }
     }
 
+    /// Exactly `count` bytes at `offset` (`pread`, the file position untouched); the error is
+    /// the errno of the failed read, or EIO when the file ends first.
+    public static func readExactly(_ fd: Int32, at offset: Int, count: Int) throws(Failure) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            if n > 0 {
+                done += n
+            } else if n == 0 {
+                throw Failure(errno: EIO)
+            } else {
+                let e = errno
+                if e != EINTR { throw Failure(errno: e) }
+            }
+        }
+        return bytes
+    }
+
     /// Reads until end of file.
     public static func readAll(_ fd: Int32) throws(CNIError) -> [UInt8] {
         do {

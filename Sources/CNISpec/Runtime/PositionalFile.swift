@@ -18,18 +18,6 @@ final class PositionalFile {
     /// Exactly `count` bytes at `offset`, or nil (error or end of file first).
     func read(at offset: Int, count: Int) -> [UInt8]? {
         guard count >= 0, offset >= 0 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if n > 0 {
-                done += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                return nil
-            }
-        }
-        return bytes
+        return try? FileDescriptorIO.readExactly(fd, at: offset, count: count)
     }
 }
