@@ -80,7 +80,10 @@ let package = Package(
             name: "BridgePlugin", dependencies: ["CLinux", "CNISpec", "HostLocalPlugin", "Netlink", "NetNS", "NFTables"],
             swiftSettings: pluginSwiftSettings),
         .target(name: "NFTables", dependencies: ["CNftables", "CNISpec"], swiftSettings: pluginSwiftSettings),
-        .target(name: "VxlanPlugin", dependencies: ["CNISpec", "Netlink", "NetNS", "NFTables"]),
+        // The vxlan eBPF data path: libbpf (libbpf-dev) and the program's object, compiled
+        // from bpf/vxlan_datapath.bpf.c by scripts/gen-bpf.sh and committed as a C array.
+        .target(name: "CVxlanDataPath", linkerSettings: [.linkedLibrary("bpf")]),
+        .target(name: "VxlanPlugin", dependencies: ["CNISpec", "CVxlanDataPath", "Netlink", "NetNS", "NFTables"]),
         .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
         .target(name: "PolicyDataplane", dependencies: ["NetworkPolicy", "NFTables", "CNISpec"]),
 

@@ -7,9 +7,10 @@ import CNISpec
 ///   a host-wide lock, sets the attachment's interfaces to the overlay MTU, and returns
 ///   `prevResult` with the interfaces' MTUs. The VTEP is not added to `interfaces`: it is
 ///   node infrastructure shared by every pod, not part of the attachment.
-/// * DEL: nothing. Node state is shared; the last pod's DEL leaves the VTEP and peers, as
-///   a node's network stays up while it has no pods (a new pod needs no re-programming,
-///   and peers keep reaching the node's other addresses).
+/// * ADD also puts the pod on the node's eBPF data path (`dataPath`, see docs/vxlan.md).
+/// * DEL: the pod's addresses leave the eBPF data path. Node state is shared; the last
+///   pod's DEL leaves the VTEP and peers, as a node's network stays up while it has no
+///   pods (a new pod needs no re-programming, and peers keep reaching the node).
 /// * CHECK: verifies the node state and the attachment's MTU without changing anything.
 /// * GC: reconciles the node (prunes peers no longer listed).
 /// * STATUS: reconciles the node; a failure to do so is code 50 (cannot serve ADD); an
@@ -26,11 +27,24 @@ public struct VxlanPlugin: CNIPlugin {
                 .invalidNetworkConfig, "vxlan is a chained plugin: prevResult is missing",
                 details: "place it after bridge (with host-local on this node's pod CIDR) in a conflist")
         }
-        let state = try NodeReconciler(config: config).reconcile()
-        return try PodMTU(overlayMTU: state.overlayMTU, request: request).apply(to: previous)
+        var result = previous
+        _ = try NodeReconciler(config: config).reconcile { (state, dataPath) throws(CNIError) in
+            // MTU first: the pod joins the eBPF data path with its final settings.
+            result = try PodMTU(overlayMTU: state.overlayMTU, request: request).apply(to: previous)
+            if let dataPath { try PodDataPath.add(result, netns: request.netns, to: dataPath) }
+        }
+        return result
     }
 
-    public func del(_ request: CNIRequest) throws {}
+    /// DEL: the pod's addresses leave the eBPF data path (its veth, and the filter on
+    /// it, go with the pod). Node state stays. Succeeds when anything is already gone.
+    public func del(_ request: CNIRequest) throws {
+        let config = try VxlanConfig(request: request)
+        guard config.dataPath != .kernel, let previous = try? request.config.prevResult() else { return }
+        try NodeLock.withLock(device: config.device) { () throws(CNIError) in
+            try PodDataPath.remove(previous, config: config)
+        }
+    }
 
     public func check(_ request: CNIRequest) throws {
         let config = try VxlanConfig(request: request)

@@ -7,8 +7,18 @@ import Netlink
 /// `localIP` / `underlayInterface` (else auto-detected by matching `nodes[].underlayIP`
 /// against local addresses), `mtu` (default underlay − 50/70), `clusterCIDRs` (default: the
 /// union of all nodes' pod CIDRs), `nodes`, `peersFile`, `nodeName`, `directRouting`
-/// (false), `learning` (false), `ipMasq` (false).
+/// (false), `learning` (false), `ipMasq` (false), `dataPath` (`auto`).
 public struct VxlanConfig: Sendable {
+    /// Which path pod traffic takes through the node.
+    public enum DataPath: String, Sendable {
+        /// The eBPF data path where it loads (kernel support, privileges), else the kernel's.
+        case auto
+        /// The eBPF data path; a node where it cannot load fails ADD and STATUS.
+        case ebpf
+        /// The kernel's path only (bridge, routing, the VTEP); any eBPF program is removed.
+        case kernel
+    }
+
     public var networkName: String
     public var vni: UInt32
     public var port: UInt16
@@ -23,6 +33,7 @@ public struct VxlanConfig: Sendable {
     public var directRouting: Bool
     public var learning: Bool
     public var ipMasq: Bool
+    public var dataPath: DataPath
 
     public static let defaultPort: UInt16 = 4789
 
@@ -79,6 +90,11 @@ public struct VxlanConfig: Sendable {
         directRouting = try r.bool("directRouting") ?? false
         learning = try r.bool("learning") ?? false
         ipMasq = try r.bool("ipMasq") ?? false
+        let dataPathText = try r.string("dataPath") ?? DataPath.auto.rawValue
+        guard let dataPath = DataPath(rawValue: dataPathText) else {
+            throw CNIError(.invalidNetworkConfig, "invalid dataPath \"\(dataPathText)\"", details: "expected auto, ebpf or kernel")
+        }
+        self.dataPath = dataPath
         if nodes.isEmpty && peersFile == nil {
             throw CNIError(
                 .invalidNetworkConfig, "no cluster nodes configured",

@@ -15,6 +15,8 @@ public struct NodeState: Sendable {
     public var plan: PeerPlan
     public var added: Int
     public var removed: Int
+    /// Whether pod traffic takes the eBPF data path on this node.
+    public var ebpfDataPath: Bool
 }
 
 /// The node-level work of the plugin, shared by ADD, GC, STATUS and `cnictl reconcile-peers`:
@@ -27,8 +29,16 @@ public struct NodeReconciler {
     public init(config: VxlanConfig) { self.config = config }
 
     public func reconcile() throws(CNIError) -> NodeState {
+        try reconcile(then: nil)
+    }
+
+    /// Reconciles, then (still under the node lock) hands the data path to `then` (nil
+    /// when pods take the kernel path), e.g. to add a pod to it.
+    func reconcile(then: ((NodeState, NodeDataPath?) throws(CNIError) -> Void)?) throws(CNIError) -> NodeState {
         try NodeLock.withLock(device: config.device) { () throws(CNIError) -> NodeState in
-            try reconcileLocked()
+            let (state, dataPath) = try reconcileLocked()
+            try then?(state, dataPath)
+            return state
         }
     }
 
@@ -55,7 +65,7 @@ public struct NodeReconciler {
         return (selfNode, nodes, underlay, mtu, selfNode.vtepMAC ?? mac, plan)
     }
 
-    private func reconcileLocked() throws(CNIError) -> NodeState {
+    private func reconcileLocked() throws(CNIError) -> (NodeState, NodeDataPath?) {
         let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
         let (selfNode, nodes, underlay, mtu, mac, plan) = try resolve(socket: socket)
         for reason in plan.skipped { Log.warning("peer skipped: \(reason)") }
@@ -67,9 +77,35 @@ public struct NodeReconciler {
         ).apply(plan)
         try NodeFirewall(network: config.networkName, device: config.device)
             .ensure(cluster: cluster, local: selfNode.podCIDRs, ipMasq: config.ipMasq)
-        return NodeState(
+        let dataPath = try ensureDataPath(vtep: vtep, mac: mac, underlay: underlay, plan: plan, socket: socket)
+        let state = NodeState(
             selfNode: selfNode, nodes: nodes, vtepIndex: vtep, vtepMAC: mac, overlayMTU: mtu, underlayName: underlay.name,
-            plan: plan, added: summary.added, removed: summary.removed)
+            plan: plan, added: summary.added, removed: summary.removed, ebpfDataPath: dataPath != nil)
+        return (state, dataPath)
+    }
+
+    /// The eBPF data path per `dataPath`: `kernel` removes it, `ebpf` requires it, `auto`
+    /// falls back to the kernel path (with a warning on stderr) where it cannot be set up.
+    private func ensureDataPath(vtep: Int32, mac: MACAddress, underlay: Underlay, plan: PeerPlan, socket: NetlinkSocket)
+        throws(CNIError) -> NodeDataPath?
+    {
+        if config.dataPath == .kernel {
+            if (try? NodeDataPath.find(vtepIndex: vtep)) != nil {
+                try attempt("remove the eBPF data path") { try NodeDataPath.remove(socket: socket) }
+            }
+            return nil
+        }
+        do {
+            return try NodeDataPath.ensure(
+                vtepIndex: vtep, vtepMAC: mac, underlay: underlay, vni: config.vni, port: config.port, plan: plan, socket: socket)
+        } catch {
+            if config.dataPath == .ebpf {
+                throw CNIError(.internalError, "set up the eBPF data path (dataPath \"ebpf\")", details: String(describing: error))
+            }
+            Log.warning("eBPF data path unavailable, pods take the kernel path: \(error)")
+            try? NodeDataPath.remove(socket: socket)
+            return nil
+        }
     }
 
     /// The node routes between its bridge and the VTEP.

@@ -1,0 +1,132 @@
+import Netlink
+
+/// The byte layout of the eBPF data path's map keys and values (the structs in
+/// bpf/vxlan_datapath.bpf.c). Integers are in host byte order unless the C field is
+/// `__be*`. Pure, unit-tested.
+enum DataPathLayout {
+    /// `struct pod_key`: the pod's address as 16 bytes (IPv4 mapped into IPv6).
+    static func podKey(_ address: InetAddress) -> [UInt8] {
+        address.isIPv4 ? [UInt8](repeating: 0, count: 10) + [0xff, 0xff] + address.bytes : address.bytes
+    }
+
+    /// `struct peer_key`: prefix length (IPv4: + 96) and the 16-byte network address.
+    static func peerKey(_ prefix: InetPrefix) -> [UInt8] {
+        let length = UInt32(prefix.length) + (prefix.address.isIPv4 ? 96 : 0)
+        return hostBytes(length) + podKey(prefix.network)
+    }
+
+    static let podKeySize = 16
+    static let peerKeySize = 20
+
+    /// `struct pod_entry` (20 bytes).
+    struct PodEntry: Equatable, Sendable {
+        /// Every packet from or to the pod takes the kernel path (nftables sees it).
+        static let slowPath: UInt32 = 1
+
+        var hostInterfaceIndex: Int32
+        var flags: UInt32
+        var mac: MACAddress
+        var gatewayMAC: MACAddress
+
+        var bytes: [UInt8] {
+            hostBytes(UInt32(bitPattern: hostInterfaceIndex)) + hostBytes(flags) + mac.bytes + gatewayMAC.bytes
+        }
+
+        init(hostInterfaceIndex: Int32, flags: UInt32, mac: MACAddress, gatewayMAC: MACAddress) {
+            self.hostInterfaceIndex = hostInterfaceIndex
+            self.flags = flags
+            self.mac = mac
+            self.gatewayMAC = gatewayMAC
+        }
+
+        init?(bytes: [UInt8]) {
+            guard bytes.count == Self.size else { return nil }
+            hostInterfaceIndex = Int32(bitPattern: hostInteger(bytes[0..<4]))
+            flags = hostInteger(bytes[4..<8])
+            mac = MACAddress(bytes: Array(bytes[8..<14]))
+            gatewayMAC = MACAddress(bytes: Array(bytes[14..<20]))
+        }
+
+        static let size = 20
+    }
+
+    /// `struct peer_entry` (12 bytes): the peer's IPv4 underlay address and VTEP MAC.
+    struct PeerEntry: Equatable, Sendable {
+        var underlayIP: InetAddress
+        var vtepMAC: MACAddress
+
+        var bytes: [UInt8] { underlayIP.bytes + vtepMAC.bytes + [0, 0] }
+
+        init(underlayIP: InetAddress, vtepMAC: MACAddress) {
+            self.underlayIP = underlayIP
+            self.vtepMAC = vtepMAC
+        }
+
+        init?(bytes: [UInt8]) {
+            guard bytes.count == Self.size, let address = InetAddress(bytes: Array(bytes[0..<4])) else { return nil }
+            underlayIP = address
+            vtepMAC = MACAddress(bytes: Array(bytes[4..<10]))
+        }
+
+        static let size = 12
+    }
+
+    /// `struct node_config` (24 bytes, the single element of `swcni_node`).
+    struct NodeEntry: Equatable, Sendable {
+        var vtepIndex: Int32
+        /// 0: no encapsulation in the program (IPv6 underlay: the kernel VTEP encapsulates).
+        var underlayIndex: Int32
+        var underlayIP: InetAddress?
+        var vni: UInt32
+        var port: UInt16
+        var vtepMAC: MACAddress
+
+        var bytes: [UInt8] {
+            hostBytes(UInt32(bitPattern: vtepIndex)) + hostBytes(UInt32(bitPattern: underlayIndex))
+                + (underlayIP?.bytes ?? [0, 0, 0, 0]) + hostBytes(vni)
+                + [UInt8(port >> 8), UInt8(port & 0xff)] + vtepMAC.bytes
+        }
+
+        init(vtepIndex: Int32, underlayIndex: Int32, underlayIP: InetAddress?, vni: UInt32, port: UInt16, vtepMAC: MACAddress) {
+            self.vtepIndex = vtepIndex
+            self.underlayIndex = underlayIndex
+            self.underlayIP = underlayIP
+            self.vni = vni
+            self.port = port
+            self.vtepMAC = vtepMAC
+        }
+
+        init?(bytes: [UInt8]) {
+            guard bytes.count == Self.size else { return nil }
+            vtepIndex = Int32(bitPattern: hostInteger(bytes[0..<4]))
+            underlayIndex = Int32(bitPattern: hostInteger(bytes[4..<8]))
+            let ip = Array(bytes[8..<12])
+            underlayIP = ip == [0, 0, 0, 0] ? nil : InetAddress(bytes: ip)
+            vni = hostInteger(bytes[12..<16])
+            port = UInt16(bytes[16]) << 8 | UInt16(bytes[17])
+            vtepMAC = MACAddress(bytes: Array(bytes[18..<24]))
+        }
+
+        static let size = 24
+    }
+
+    static let nodeKey: [UInt8] = [0, 0, 0, 0]
+
+    static func hostBytes(_ value: UInt32) -> [UInt8] {
+        let little = [UInt8(value & 0xff), UInt8(value >> 8 & 0xff), UInt8(value >> 16 & 0xff), UInt8(value >> 24)]
+        #if _endian(little)
+        return little
+        #else
+        return little.reversed()
+        #endif
+    }
+
+    static func hostInteger(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        #if _endian(little)
+        let ordered = Array(bytes)
+        #else
+        let ordered = Array(bytes.reversed())
+        #endif
+        return UInt32(ordered[0]) | UInt32(ordered[1]) << 8 | UInt32(ordered[2]) << 16 | UInt32(ordered[3]) << 24
+    }
+}

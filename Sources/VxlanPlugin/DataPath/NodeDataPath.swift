@@ -1,0 +1,158 @@
+import CNISpec
+import Netlink
+
+/// The node's eBPF data path (bpf/vxlan_datapath.bpf.c): one program instance per node,
+/// found again on every run from the VTEP's ingress hook (so no bpffs is needed), attached
+/// also to the underlay device and to each pod's host-side veth; its maps hold this node's
+/// settings, the peers' pod CIDRs and the local pods.
+struct NodeDataPath {
+    let program: DataPathProgram
+    let maps: DataPathMaps
+
+    /// The instance on the VTEP, if any.
+    static func find(vtepIndex: Int32) throws(BPFError) -> NodeDataPath? {
+        guard let program = try DataPathProgram.attached(to: vtepIndex) else { return nil }
+        return NodeDataPath(program: program, maps: try program.maps())
+    }
+
+    /// Makes the data path match the node (called under the node lock by every
+    /// reconcile): the program on the VTEP (loaded when missing; pods of an earlier
+    /// instance, e.g. before the VTEP was recreated, are moved to the new one) and on the
+    /// underlay device; the node settings; one peer entry per VXLAN peer CIDR; local pod
+    /// entries whose host veth is gone are removed.
+    static func ensure(
+        vtepIndex: Int32, vtepMAC: MACAddress, underlay: Underlay, vni: UInt32, port: UInt16, plan: PeerPlan,
+        socket: NetlinkSocket
+    ) throws -> NodeDataPath {
+        let links = try socket.links()
+        let encapsulates = underlay.local.isIPv4
+        let path: NodeDataPath
+        if let found = try find(vtepIndex: vtepIndex) {
+            path = found
+        } else {
+            let (program, maps) = try DataPathProgram.load()
+            path = NodeDataPath(program: program, maps: maps)
+            try path.adoptEarlierInstance(links: links, vtepIndex: vtepIndex)
+            try program.attach(to: vtepIndex)
+        }
+        let node = DataPathLayout.NodeEntry(
+            vtepIndex: vtepIndex, underlayIndex: encapsulates ? underlay.index : 0,
+            underlayIP: encapsulates ? underlay.local : nil, vni: vni, port: port, vtepMAC: vtepMAC)
+        if try path.maps.node.lookup(DataPathLayout.nodeKey) != node.bytes {
+            try path.maps.node.update(DataPathLayout.nodeKey, node.bytes)
+        }
+        if encapsulates {
+            let id = try path.program.id()
+            if try DataPathProgram.attached(to: underlay.index)?.id() != id { try path.program.attach(to: underlay.index) }
+        }
+        try path.syncPeers(encapsulates ? Self.peerEntries(plan) : [:])
+        let present = Set(links.map(\.index))
+        for (key, value) in try path.maps.pods.elements() {
+            if let entry = DataPathLayout.PodEntry(bytes: value), !present.contains(entry.hostInterfaceIndex) {
+                try path.maps.pods.delete(key)
+            }
+        }
+        return path
+    }
+
+    /// Removes the data path from the node (`dataPath: "kernel"`): the filter on every
+    /// device that carries it. Pods then take the kernel path.
+    static func remove(socket: NetlinkSocket) throws {
+        for link in try socket.links() where try DataPathProgram.attached(to: link.index) != nil {
+            try DataPathProgram.detach(from: link.index)
+        }
+    }
+
+    /// The peer entries the plan needs: each VXLAN peer's IPv4 pod CIDRs.
+    static func peerEntries(_ plan: PeerPlan) -> [InetPrefix: DataPathLayout.PeerEntry] {
+        var macByNetwork: [InetAddress: MACAddress] = [:]
+        for neighbour in plan.neighbours { macByNetwork[neighbour.ip] = neighbour.mac }
+        var underlayByMAC: [MACAddress: InetAddress] = [:]
+        for entry in plan.fdb { underlayByMAC[entry.mac] = entry.destination }
+        var entries: [InetPrefix: DataPathLayout.PeerEntry] = [:]
+        for route in plan.vtepRoutes where route.destination.address.isIPv4 {
+            guard let mac = macByNetwork[route.gateway], let underlay = underlayByMAC[mac], underlay.isIPv4 else { continue }
+            entries[route.destination] = DataPathLayout.PeerEntry(underlayIP: underlay, vtepMAC: mac)
+        }
+        return entries
+    }
+
+    private func syncPeers(_ wanted: [InetPrefix: DataPathLayout.PeerEntry]) throws(BPFError) {
+        var wantedByKey: [[UInt8]: [UInt8]] = [:]
+        for (prefix, entry) in wanted { wantedByKey[DataPathLayout.peerKey(prefix)] = entry.bytes }
+        for (key, value) in try maps.peers.elements() {
+            if let want = wantedByKey[key] {
+                if want == value { wantedByKey[key] = nil }
+            } else {
+                try maps.peers.delete(key)
+            }
+        }
+        for (key, value) in wantedByKey { try maps.peers.update(key, value) }
+    }
+
+    /// After a new load: re-attach every device that carries an earlier instance and copy
+    /// that instance's pod entries.
+    private func adoptEarlierInstance(links: [Link], vtepIndex: Int32) throws(BPFError) {
+        var copied = false
+        for link in links where link.index != vtepIndex {
+            guard let earlier = try DataPathProgram.attached(to: link.index) else { continue }
+            if !copied, let earlierMaps = try? earlier.maps() {
+                for (key, value) in try earlierMaps.pods.elements() { try maps.pods.update(key, value) }
+                copied = true
+            }
+            try program.attach(to: link.index)
+        }
+    }
+
+    // MARK: Pods
+
+    /// Attaches the program to the pod's host-side veth and records the pod's addresses.
+    func addPod(_ pod: PodAttachment) throws(BPFError) {
+        for address in pod.addresses {
+            let key = DataPathLayout.podKey(address)
+            var entry = DataPathLayout.PodEntry(
+                hostInterfaceIndex: pod.hostInterfaceIndex, flags: 0, mac: pod.mac, gatewayMAC: pod.gatewayMAC)
+            // A re-ADD keeps the NetworkPolicy mark of the same pod.
+            if let old = try maps.pods.lookup(key).flatMap(DataPathLayout.PodEntry.init(bytes:)),
+                old.hostInterfaceIndex == pod.hostInterfaceIndex
+            {
+                entry.flags = old.flags
+            }
+            try maps.pods.update(key, entry.bytes)
+        }
+        try program.attach(to: pod.hostInterfaceIndex)
+    }
+
+    /// Forgets the pod's addresses (the veth, and the filter on it, go with the pod).
+    func removePod(addresses: [InetAddress]) throws(BPFError) {
+        for address in addresses { try maps.pods.delete(DataPathLayout.podKey(address)) }
+    }
+
+    /// Sets or clears the slow-path mark of every local pod: marked pods (those a
+    /// NetworkPolicy selects) send and receive through the kernel path, where nftables
+    /// enforces the policy. Returns how many entries changed.
+    @discardableResult
+    func markSlowPath(_ addresses: Set<InetAddress>) throws(BPFError) -> Int {
+        let marked = Set(addresses.map(DataPathLayout.podKey))
+        var changed = 0
+        for (key, value) in try maps.pods.elements() {
+            guard var entry = DataPathLayout.PodEntry(bytes: value) else { continue }
+            let flags = marked.contains(key)
+                ? entry.flags | DataPathLayout.PodEntry.slowPath : entry.flags & ~DataPathLayout.PodEntry.slowPath
+            if flags != entry.flags {
+                entry.flags = flags
+                try maps.pods.update(key, entry.bytes)
+                changed += 1
+            }
+        }
+        return changed
+    }
+}
+
+/// What the data path needs of one attachment (from the chained `prevResult`).
+struct PodAttachment: Equatable {
+    var hostInterfaceIndex: Int32
+    var mac: MACAddress
+    var gatewayMAC: MACAddress
+    var addresses: [InetAddress]
+}

@@ -1,0 +1,26 @@
+import CNISpec
+import Netlink
+
+/// A pod's part of the eBPF data path, for ADD and DEL.
+enum PodDataPath {
+    /// Attaches the program to the pod's host veth and records its addresses.
+    static func add(_ result: CNIResult, netns: String, to dataPath: NodeDataPath) throws(CNIError) {
+        let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
+        guard let pod = try attempt("read the attachment for the eBPF data path", { try PodAttachment.from(result, netns: netns, socket: socket) })
+        else {
+            Log.warning("no veth attachment with addresses in prevResult: the pod takes the kernel path")
+            return
+        }
+        try attempt("add the pod to the eBPF data path") { try dataPath.addPod(pod) }
+    }
+
+    /// Removes the addresses of `previous` from the node's data path, if there is one.
+    static func remove(_ previous: CNIResult, config: VxlanConfig) throws(CNIError) {
+        let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
+        guard let vtep = try attempt("look up VTEP \(config.device)", { try socket.link(named: config.device) }),
+            let dataPath = try attempt("find the eBPF data path", { try NodeDataPath.find(vtepIndex: vtep.index) })
+        else { return }
+        let addresses = previous.ips.compactMap { InetPrefix($0.address)?.address }
+        try attempt("remove the pod from the eBPF data path") { try dataPath.removePod(addresses: addresses) }
+    }
+}
