@@ -9,6 +9,12 @@ enum DataPathLayout {
         address.isIPv4 ? [UInt8](repeating: 0, count: 10) + [0xff, 0xff] + address.bytes : address.bytes
     }
 
+    /// The address a pod key stands for (IPv4-mapped keys give the IPv4 address).
+    static func address(podKey key: [UInt8]) -> InetAddress {
+        if key.prefix(12) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] { return InetAddress(bytes: Array(key.suffix(4)))! }
+        return InetAddress(bytes: key)!
+    }
+
     /// `struct peer_key`: prefix length (IPv4: + 96) and the 16-byte network address.
     static func peerKey(_ prefix: InetPrefix) -> [UInt8] {
         let length = UInt32(prefix.length) + (prefix.address.isIPv4 ? 96 : 0)

@@ -1,0 +1,39 @@
+import CNISpec
+import Netlink
+
+/// NetworkPolicy's hook into the eBPF data path: `cnictl policy apply` marks the pods a
+/// policy isolates (either direction) so that all their traffic takes the kernel path,
+/// where the policy table's forward hook sees it; every other local pod is unmarked.
+public enum DataPathPolicyMarks {
+    /// Applies the marks to every vxlan data path in the current network namespace (one
+    /// per VTEP carrying the program). Returns the number of pod entries changed; 0 when
+    /// the node has no eBPF data path.
+    @discardableResult
+    public static func apply(isolated addresses: Set<InetAddress>) throws(CNIError) -> Int {
+        let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
+        let links = try attempt("list links") { try socket.links() }
+        var changed = 0
+        for link in links where link.kind == "vxlan" {
+            guard let dataPath = try attempt("find the eBPF data path on \(link.name)", { try NodeDataPath.find(vtepIndex: link.index) })
+            else { continue }
+            changed += try attempt("mark NetworkPolicy pods in the eBPF data path") { try dataPath.markSlowPath(addresses) }
+        }
+        return changed
+    }
+
+    /// The addresses marked in the data path of the current namespace (for tests and
+    /// diagnostics).
+    public static func marked() throws(CNIError) -> Set<InetAddress> {
+        let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
+        var result: Set<InetAddress> = []
+        for link in try attempt("list links", { try socket.links() }) where link.kind == "vxlan" {
+            guard let dataPath = try attempt("find the eBPF data path on \(link.name)", { try NodeDataPath.find(vtepIndex: link.index) })
+            else { continue }
+            for (key, value) in try attempt("read the eBPF pod map", { try dataPath.maps.pods.elements() }) {
+                guard let entry = DataPathLayout.PodEntry(bytes: value), entry.flags & DataPathLayout.PodEntry.slowPath != 0 else { continue }
+                result.insert(DataPathLayout.address(podKey: key))
+            }
+        }
+        return result
+    }
+}
