@@ -75,6 +75,7 @@ if [ "$RUN_VXLAN" = 1 ]; then
     echo
     echo "== vxlan (2 nodes x 2 pods in namespaces; medians of 5 interleaved 3 s iperf3 runs)"
     out=$(scripts/demo.sh --nodes 2 --pods 2 --bench --bin-dir "$BIN_DIR" 2>&1) || { echo "$out" >&2; exit 1; }
+    echo "$out" | grep 'data path (dataPath' || true
     echo "$out" | sed -n '/^==> bench/,/ratio pod\/node/p'
     ratio=$(echo "$out" | sed -n 's/.*ratio pod\/node throughput[^:]*: *\([0-9.]*\).*/\1/p')
     python3 -c "import sys; r = float(sys.argv[1]); print('  cross-node pod-to-pod / node-to-node TCP throughput: %.2fx  target >= 0.90x: %s' % (r, 'PASS' if r >= 0.9 else 'MISS'))" "$ratio"
@@ -83,6 +84,12 @@ if [ "$RUN_VXLAN" = 1 ]; then
     echo
     echo "== vxlan plugin with directRouting (information: nodes on one L2 subnet, no encapsulation)"
     out=$(scripts/demo.sh --nodes 2 --pods 2 --bench --direct-routing --bin-dir "$BIN_DIR" 2>&1) || { echo "$out" >&2; exit 1; }
+    echo "$out" | sed -n '/^==> bench/,/ratio pod\/node/p'
+    # And the kernel's path (dataPath kernel: bridge, routing and the VTEP on each node),
+    # i.e. what the eBPF data path replaces.
+    echo
+    echo "== vxlan plugin with dataPath kernel (information: no eBPF)"
+    out=$(scripts/demo.sh --nodes 2 --pods 2 --bench --data-path kernel --bin-dir "$BIN_DIR" 2>&1) || { echo "$out" >&2; exit 1; }
     echo "$out" | sed -n '/^==> bench/,/ratio pod\/node/p'
 fi
 if [ "$RUN_NETPOL" = 1 ]; then

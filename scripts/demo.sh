@@ -7,12 +7,15 @@
 # largest-size DF packet crossing every pair of nodes.
 #
 #   scripts/demo.sh [--nodes N] [--pods N] [--keep] [--bin-dir DIR] [--bench] [--direct-routing]
+#                   [--data-path auto|ebpf|kernel]
 #
 # --bench adds, between node1 and node2: iperf3 TCP throughput pod-to-pod (through VXLAN)
 # against the same iperf3 between the two node namespaces over the underlay, and TCP
 # request/response latency (one-byte ping-pong) for both.
 # --direct-routing sets the vxlan plugin's directRouting: nodes share the underlay's L2
 # subnet, so pod traffic between them is routed to the peer node without encapsulation.
+# --data-path sets the vxlan plugin's dataPath (default auto: the eBPF data path where it
+# loads); the demo prints which one the nodes use.
 # Defaults: 3 nodes, 2 pods per node; binaries from --bin-dir, else $CNI_PATH, else
 # .build/release when it holds vxlan, else /opt/cni/bin. Run as root (after scripts/setup.sh).
 # Everything is torn down at the end (pods are deleted with cnictl del) unless --keep.
@@ -23,6 +26,7 @@ PODS=2
 KEEP=0
 BENCH=0
 DIRECT_ROUTING=false
+DATA_PATH=auto
 BIN_DIR=${CNI_PATH:-}
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -32,10 +36,12 @@ while [ $# -gt 0 ]; do
         --bin-dir) BIN_DIR=$2; shift 2 ;;
         --bench) BENCH=1; shift ;;
         --direct-routing) DIRECT_ROUTING=true; shift ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        --data-path) DATA_PATH=$2; shift 2 ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         *) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
+case "$DATA_PATH" in auto|ebpf|kernel) ;; *) echo "demo.sh: --data-path is auto, ebpf or kernel" >&2; exit 2 ;; esac
 case "$NODES" in ''|*[!0-9]*) echo "demo.sh: --nodes needs a number" >&2; exit 2 ;; esac
 case "$PODS" in ''|*[!0-9]*) echo "demo.sh: --pods needs a number" >&2; exit 2 ;; esac
 if [ "$NODES" -lt 2 ] || [ "$NODES" -gt 200 ] || [ "$PODS" -lt 1 ] || [ "$PODS" -gt 200 ]; then
@@ -109,7 +115,7 @@ for n in $(seq 1 "$NODES"); do
     ip -n "$ns" link set eth0 up
     mkdir -p "$WORK/n$n/cache"
     sed -e "s|@POD_CIDR@|$(pod_cidr "$n")|" -e "s|@DATA_DIR@|$WORK/n$n|" -e "s|@NODE@|node$n|" \
-        -e "s|@CLUSTER_CIDR@|$CLUSTER_CIDR|" -e "s|@PEERS_FILE@|$WORK/peers.json|" -e "s|@DIRECT_ROUTING@|$DIRECT_ROUTING|" "$TEMPLATE" > "$WORK/n$n/$NETWORK.conflist"
+        -e "s|@CLUSTER_CIDR@|$CLUSTER_CIDR|" -e "s|@PEERS_FILE@|$WORK/peers.json|" -e "s|@DIRECT_ROUTING@|$DIRECT_ROUTING|" -e "s|@DATA_PATH@|$DATA_PATH|" "$TEMPLATE" > "$WORK/n$n/$NETWORK.conflist"
 done
 
 echo "==> pods: $PODS per node, cnictl add (bridge + host-local, then vxlan chained)"
@@ -129,6 +135,13 @@ MTU=$(ip -n "$(pod_ns 1 1)" -o link show eth0 | sed -n 's/.* mtu \([0-9]*\).*/\1
 VTEP=$(ip -n "$(node_ns 1)" -d link show vxlan.1 | tr '\n' ' ' | sed -e 's/.*link\/ether \([0-9a-f:]*\).*\(vxlan id [0-9]* local [0-9.]* dev [^ ]*\).*\(dstport [0-9]*\).*/\2 \3 mac \1/')
 echo "    node1 VTEP: vxlan.1 $VTEP; routes to peers: $(ip -n "$(node_ns 1)" route show | grep -v -e ' dev cni0 ' -e 'proto kernel' | tr '\n' ';')"
 echo "    pod MTU: $MTU (underlay 1500 - 50)"
+# Which path pod traffic takes (dataPath): the eBPF program on the VTEP's ingress hook, or the kernel's.
+if tc -n "$(node_ns 1)" filter show dev vxlan.1 ingress 2>/dev/null | grep -q swcni_datapath; then
+    DATA_PATH_USED="eBPF (tc programs on pod veths, eth0 and vxlan.1: encapsulation in BPF, delivery with bpf_redirect_peer)"
+else
+    DATA_PATH_USED="kernel (bridge, routing, the VTEP)"
+fi
+echo "    data path (dataPath $DATA_PATH): $DATA_PATH_USED"
 # Wait until every server listens.
 for n in $(seq 1 "$NODES"); do for p in $(seq 1 "$PODS"); do
     for _ in $(seq 1 50); do

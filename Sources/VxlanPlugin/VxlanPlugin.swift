@@ -53,6 +53,7 @@ public struct VxlanPlugin: CNIPlugin {
         }
         let (problems, mtu) = try NodeReconciler(config: config).verify()
         let all = problems + (try PodMTU(overlayMTU: mtu, request: request).violations(in: previous))
+            + (try PodDataPath.problems(previous, netns: request.netns, config: config))
         if !all.isEmpty {
             throw CNIError(.internalError, "vxlan CHECK failed for network \(config.networkName)", details: all.joined(separator: "; "))
         }

@@ -23,4 +23,15 @@ enum PodDataPath {
         let addresses = previous.ips.compactMap { InetPrefix($0.address)?.address }
         try attempt("remove the pod from the eBPF data path") { try dataPath.removePod(addresses: addresses) }
     }
+
+    /// CHECK: with a data path on the node, the pod is on it.
+    static func problems(_ previous: CNIResult, netns: String, config: VxlanConfig) throws(CNIError) -> [String] {
+        guard config.dataPath != .kernel else { return [] }
+        let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
+        guard let vtep = try attempt("look up VTEP \(config.device)", { try socket.link(named: config.device) }),
+            let dataPath = try attempt("find the eBPF data path", { try NodeDataPath.find(vtepIndex: vtep.index) }),
+            let pod = try attempt("read the attachment for the eBPF data path", { try PodAttachment.from(previous, netns: netns, socket: socket) })
+        else { return [] }
+        return try attempt("check the pod's eBPF data path") { try dataPath.problems(pod: pod) }
+    }
 }

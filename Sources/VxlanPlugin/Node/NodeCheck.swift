@@ -48,6 +48,22 @@ extension NodeReconciler {
         where !routes.contains(where: { $0.destination == r.destination && $0.gateway == r.gateway && $0.outputIndex == underlay.index }) {
             problems.append("missing direct route \(r.destination) via \(r.gateway) dev \(underlay.name)")
         }
+        problems += try dataPathProblems(vtep: link.index, mac: mac, underlay: underlay, plan: plan)
         return (problems, mtu)
+    }
+
+    /// `dataPath`: `kernel` wants no program on the VTEP; `ebpf` wants one; `auto` accepts
+    /// either (the kernel path is its fallback) and checks the program when there is one.
+    private func dataPathProblems(vtep: Int32, mac: MACAddress, underlay: Underlay, plan: PeerPlan) throws(CNIError) -> [String] {
+        let found = try attempt("find the eBPF data path") { try NodeDataPath.find(vtepIndex: vtep) }
+        switch (config.dataPath, found) {
+        case (.kernel, .some): return ["eBPF data path attached to \(config.device) but dataPath is kernel"]
+        case (.ebpf, .none): return ["eBPF data path missing on \(config.device) (dataPath ebpf)"]
+        case (_, .none): return []
+        case (_, .some(let dataPath)):
+            return try attempt("check the eBPF data path") {
+                try dataPath.problems(vtepIndex: vtep, vtepMAC: mac, underlay: underlay, vni: config.vni, port: config.port, plan: plan)
+            }
+        }
     }
 }
