@@ -50,6 +50,7 @@ struct pod_entry {
     __u8 gw_mac[6];     // source MAC of frames delivered to the pod (the bridge)
 };
 #define POD_SLOW_PATH 1u  // every packet from or to this pod takes the kernel path
+#define POD_FORWARDS 2u   // the pod routes packets on (IP forwarding on in its namespace)
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
@@ -316,17 +317,19 @@ static __always_inline int from_underlay(struct __sk_buff *skb, const struct nod
     v4_key(&key, inner_ip->daddr);
     struct pod_entry *dst = bpf_map_lookup_elem(&swcni_pods, &key);
     if (!dst || (dst->flags & POD_SLOW_PATH)) return TC_ACT_OK;
-    __u32 ifindex = dst->ifindex;
+    __u32 ifindex = dst->ifindex, flags = dst->flags;
     __u8 pod_mac[6], gw_mac[6];
     __builtin_memcpy(pod_mac, dst->mac, 6);
     __builtin_memcpy(gw_mac, dst->gw_mac, 6);
     // Remove outer IPv4/UDP/VXLAN and the inner Ethernet header; the outer Ethernet header
     // stays in front. FIXED_GSO keeps a GRO packet's segment size (the inner MSS). Kernels
-    // with ADJ_ROOM_DECAP_L4_UDP also clear the tunnel offload state; on older ones the
-    // packet keeps it, which only matters to a pod that forwards it on (see docs/vxlan.md).
-    if (bpf_skb_adjust_room(skb, -(__s32)ENCAP_LEN, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO | ADJ_ROOM_DECAP_L4_UDP) &&
-        bpf_skb_adjust_room(skb, -(__s32)ENCAP_LEN, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO))
-        return TC_ACT_OK;
+    // with ADJ_ROOM_DECAP_L4_UDP also clear the tunnel offload state; on older ones a GSO
+    // packet keeps it, which matters only to a pod that forwards it on (POD_FORWARDS).
+    // A GSO packet for a pod that forwards goes to the kernel VTEP there, which resets it.
+    if (bpf_skb_adjust_room(skb, -(__s32)ENCAP_LEN, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO | ADJ_ROOM_DECAP_L4_UDP)) {
+        if (skb->gso_size && (flags & POD_FORWARDS)) return TC_ACT_OK;
+        if (bpf_skb_adjust_room(skb, -(__s32)ENCAP_LEN, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO)) return TC_ACT_OK;
+    }
     data = (void *)(long)skb->data;
     end = (void *)(long)skb->data_end;
     eth = data;

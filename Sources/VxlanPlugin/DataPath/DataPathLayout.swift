@@ -28,6 +28,9 @@ enum DataPathLayout {
     struct PodEntry: Equatable, Sendable {
         /// Every packet from or to the pod takes the kernel path (nftables sees it).
         static let slowPath: UInt32 = 1
+        /// The pod has IP forwarding on: a GSO packet for it is decapsulated by the kernel
+        /// VTEP on kernels where BPF cannot reset the tunnel offload state.
+        static let forwards: UInt32 = 2
 
         var hostInterfaceIndex: Int32
         var flags: UInt32

@@ -111,12 +111,13 @@ struct NodeDataPath {
         for address in pod.addresses {
             let key = DataPathLayout.podKey(address)
             var entry = DataPathLayout.PodEntry(
-                hostInterfaceIndex: pod.hostInterfaceIndex, flags: 0, mac: pod.mac, gatewayMAC: pod.gatewayMAC)
+                hostInterfaceIndex: pod.hostInterfaceIndex, flags: pod.forwards ? DataPathLayout.PodEntry.forwards : 0,
+                mac: pod.mac, gatewayMAC: pod.gatewayMAC)
             // A re-ADD keeps the NetworkPolicy mark of the same pod.
             if let old = try maps.pods.lookup(key).flatMap(DataPathLayout.PodEntry.init(bytes:)),
                 old.hostInterfaceIndex == pod.hostInterfaceIndex
             {
-                entry.flags = old.flags
+                entry.flags |= old.flags & DataPathLayout.PodEntry.slowPath
             }
             try maps.pods.update(key, entry.bytes)
         }
@@ -155,4 +156,6 @@ struct PodAttachment: Equatable {
     var mac: MACAddress
     var gatewayMAC: MACAddress
     var addresses: [InetAddress]
+    /// IP forwarding is on in the pod's namespace (at ADD).
+    var forwards: Bool = false
 }

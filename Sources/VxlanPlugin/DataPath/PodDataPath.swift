@@ -1,4 +1,5 @@
 import CNISpec
+import NetNS
 import Netlink
 
 /// A pod's part of the eBPF data path, for ADD and DEL.
@@ -6,10 +7,15 @@ enum PodDataPath {
     /// Attaches the program to the pod's host veth and records its addresses.
     static func add(_ result: CNIResult, netns: String, to dataPath: NodeDataPath) throws(CNIError) {
         let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
-        guard let pod = try attempt("read the attachment for the eBPF data path", { try PodAttachment.from(result, netns: netns, socket: socket) })
+        guard var pod = try attempt("read the attachment for the eBPF data path", { try PodAttachment.from(result, netns: netns, socket: socket) })
         else {
             Log.warning("no veth attachment with addresses in prevResult: the pod takes the kernel path")
             return
+        }
+        pod.forwards = try attempt("read the pod's IP forwarding settings", code: .internalError) {
+            try NetworkNamespace(path: netns).run {
+                (try? Sysctl.get("net/ipv4/ip_forward")) == "1" || (try? Sysctl.get("net/ipv6/conf/all/forwarding")) == "1"
+            }
         }
         try attempt("add the pod to the eBPF data path") { try dataPath.addPod(pod) }
     }
