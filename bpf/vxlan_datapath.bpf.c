@@ -16,9 +16,11 @@
 //   * the VTEP: packets the kernel decapsulated (from a peer without this data path) for
 //     a local pod are delivered into the pod's namespace.
 //
-// Everything the program does not recognise, and every packet from or to a pod marked
-// POD_SLOW_PATH (selected by a NetworkPolicy on this node), continues through the
-// kernel's path unchanged (TC_ACT_OK), where nftables and the kernel VTEP handle it.
+// Everything the program does not recognise, every packet from or to a pod marked
+// POD_SLOW_PATH (selected by a NetworkPolicy on this node), every packet of a flow the
+// node's conntrack NATs (services, hostPort), and everything but unfragmented TCP and UDP
+// continue through the kernel's path unchanged (TC_ACT_OK), where nftables, conntrack and
+// the kernel VTEP handle them.
 //
 // The layout of the maps is mirrored in Sources/VxlanPlugin/DataPath/DataPathLayout.swift.
 // Rebuild the embedded object with scripts/gen-bpf.sh after changing this file.
@@ -30,14 +32,74 @@
 #include <linux/ipv6.h>
 #include <linux/in.h>
 #include <linux/udp.h>
+#include <linux/tcp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
 
 #define AF_INET 2
 #define AF_INET6 10
 
 // bpf_skb_adjust_room flags newer than the uapi headers of Debian 12.
 #define ADJ_ROOM_DECAP_L4_UDP (1ULL << 10)
+
+// Connection tracking (kfuncs, Linux 6.0+): a flow the node NATs (kube-proxy's service
+// DNAT, hostPort, masquerade) must pass the node's conntrack in both directions, so its
+// packets take the kernel path. Fast-path flows have no conntrack entry at all.
+struct nf_conn {
+    unsigned long status;
+} __attribute__((preserve_access_index));
+struct ct_opts {
+    __s32 netns_id;
+    __s32 error;
+    __u8 l4proto;
+    __u8 dir;
+    __u8 reserved[2];
+};
+extern struct nf_conn *bpf_skb_ct_lookup(struct __sk_buff *skb, struct bpf_sock_tuple *tuple, __u32 tuple_size,
+                                         struct ct_opts *opts, __u32 opts_size) __ksym;
+extern void bpf_ct_release(struct nf_conn *ct) __ksym;
+#define CT_NAT_MASK ((1ul << 4) | (1ul << 5))  // IPS_SRC_NAT | IPS_DST_NAT
+#define CT_NETNS_OF_SKB (-1)
+
+// Whether the flow of this TCP or UDP packet may skip the node's conntrack: true when
+// conntrack has no entry for it or one without NAT. `l4` points at the transport header.
+static __always_inline int ct_allows_fast_path(struct __sk_buff *skb, struct bpf_sock_tuple *tuple, __u32 tuple_size,
+                                               __u8 protocol) {
+    struct ct_opts opts = {.netns_id = CT_NETNS_OF_SKB, .l4proto = protocol};
+    struct nf_conn *ct = bpf_skb_ct_lookup(skb, tuple, tuple_size, &opts, sizeof(opts));
+    if (!ct) return 1;
+    unsigned long status = BPF_CORE_READ(ct, status);
+    bpf_ct_release(ct);
+    return !(status & CT_NAT_MASK);
+}
+
+// The fast path takes unfragmented TCP and UDP without IP options (everything else, ICMP
+// included, keeps the kernel's handling: conntrack's related-packet NAT, reassembly).
+static __always_inline int v4_fast_flow(struct __sk_buff *skb, struct iphdr *ip, void *end) {
+    if (ip->ihl != 5 || (ip->frag_off & bpf_htons(0x3FFF))) return 0;
+    if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP) return 0;
+    __be16 *ports = (void *)(ip + 1);
+    if ((void *)(ports + 2) > end) return 0;
+    struct bpf_sock_tuple tuple = {};
+    tuple.ipv4.saddr = ip->saddr;
+    tuple.ipv4.daddr = ip->daddr;
+    tuple.ipv4.sport = ports[0];
+    tuple.ipv4.dport = ports[1];
+    return ct_allows_fast_path(skb, &tuple, sizeof(tuple.ipv4), ip->protocol);
+}
+
+static __always_inline int v6_fast_flow(struct __sk_buff *skb, struct ipv6hdr *ip6, void *end) {
+    if (ip6->nexthdr != IPPROTO_TCP && ip6->nexthdr != IPPROTO_UDP) return 0;
+    __be16 *ports = (void *)(ip6 + 1);
+    if ((void *)(ports + 2) > end) return 0;
+    struct bpf_sock_tuple tuple = {};
+    __builtin_memcpy(tuple.ipv6.saddr, &ip6->saddr, 16);
+    __builtin_memcpy(tuple.ipv6.daddr, &ip6->daddr, 16);
+    tuple.ipv6.sport = ports[0];
+    tuple.ipv6.dport = ports[1];
+    return ct_allows_fast_path(skb, &tuple, sizeof(tuple.ipv6), ip6->nexthdr);
+}
 
 // Pod (a local endpoint): key = IPv6 address, or IPv4-mapped IPv6 (::ffff:a.b.c.d).
 struct pod_key {
@@ -214,6 +276,7 @@ static __always_inline int from_pod(struct __sk_buff *skb, const struct node_con
         struct pod_entry *src = bpf_map_lookup_elem(&swcni_pods, &key);
         // Only the pod's own address, from its own veth (no spoofed source takes this path).
         if (!src || src->ifindex != skb->ingress_ifindex || (src->flags & POD_SLOW_PATH)) return TC_ACT_OK;
+        if (!v4_fast_flow(skb, ip, end)) return TC_ACT_OK;
         v4_key(&key, ip->daddr);
         struct pod_entry *dst = bpf_map_lookup_elem(&swcni_pods, &key);
         if (dst) {
@@ -244,6 +307,7 @@ static __always_inline int from_pod(struct __sk_buff *skb, const struct node_con
         __builtin_memcpy(key.addr, &ip6->saddr, 16);
         struct pod_entry *src = bpf_map_lookup_elem(&swcni_pods, &key);
         if (!src || src->ifindex != skb->ingress_ifindex || (src->flags & POD_SLOW_PATH)) return TC_ACT_OK;
+        if (!v6_fast_flow(skb, ip6, end)) return TC_ACT_OK;
         __builtin_memcpy(key.addr, &ip6->daddr, 16);
         struct pod_entry *dst = bpf_map_lookup_elem(&swcni_pods, &key);
         if (dst) {
@@ -279,6 +343,7 @@ static __always_inline int from_vtep(struct __sk_buff *skb) {
         v4_key(&key, ip->daddr);
         dst = bpf_map_lookup_elem(&swcni_pods, &key);
         if (!dst || (dst->flags & POD_SLOW_PATH)) return TC_ACT_OK;
+        if (!v4_fast_flow(skb, ip, end)) return TC_ACT_OK;
         v4_decrement_ttl(ip);
     } else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
         struct ipv6hdr *ip6 = (void *)(eth + 1);
@@ -286,6 +351,7 @@ static __always_inline int from_vtep(struct __sk_buff *skb) {
         __builtin_memcpy(key.addr, &ip6->daddr, 16);
         dst = bpf_map_lookup_elem(&swcni_pods, &key);
         if (!dst || (dst->flags & POD_SLOW_PATH)) return TC_ACT_OK;
+        if (!v6_fast_flow(skb, ip6, end)) return TC_ACT_OK;
         ip6->hop_limit--;
     } else {
         return TC_ACT_OK;
@@ -317,6 +383,7 @@ static __always_inline int from_underlay(struct __sk_buff *skb, const struct nod
     v4_key(&key, inner_ip->daddr);
     struct pod_entry *dst = bpf_map_lookup_elem(&swcni_pods, &key);
     if (!dst || (dst->flags & POD_SLOW_PATH)) return TC_ACT_OK;
+    if (!v4_fast_flow(skb, inner_ip, end)) return TC_ACT_OK;
     __u32 ifindex = dst->ifindex, flags = dst->flags;
     __u8 pod_mac[6], gw_mac[6];
     __builtin_memcpy(pod_mac, dst->mac, 6);
