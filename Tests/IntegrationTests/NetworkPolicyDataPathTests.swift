@@ -241,16 +241,27 @@ struct NetworkPolicyDataPathTests {
             #expect(try lab.marked(n2) == ["b"])
             #expect(try lab.probe(from: "c", to: ["d"]) == ["c>d": true])
 
+            // A new pod the policy selects (CNI ADD, then its manifest): marked on the
+            // pods-only path of the next apply.
+            try lab.addPod("e", on: n2)
+            try lab.serve("e")
+            try lab.writePod("e", labels: ["pod": "b"])
+            let added = try lab.apply(n2)
+            #expect(added.contains("pods-only update"), "\(added)")
+            #expect(try lab.marked(n2) == ["b", "e"])
+            #expect(try lab.probe(from: "c", to: ["e", "d"]) == ["c>e": false, "c>d": true])
+            #expect(try lab.probe(from: "a", to: ["e"]) == ["a>e": true])
+
             // The policy manifest removed: b is unmarked and reachable again.
             try FileManager.default.removeItem(atPath: lab.policyFile)
             for node in [n1, n2] { try lab.apply(node) }
             #expect(try lab.marked(n2).isEmpty && lab.marked(n1).isEmpty)
-            #expect(try lab.probe(from: "c", to: ["b", "d"]) == ["c>b": true, "c>d": true])
+            #expect(try lab.probe(from: "c", to: ["b", "d", "e"]) == ["c>b": true, "c>d": true, "c>e": true])
 
             // policy delete unmarks every pod with the table.
             try lab.writePolicy()
             try lab.apply(n2)
-            #expect(try lab.marked(n2) == ["b"])
+            #expect(try lab.marked(n2) == ["b", "e"])
             let delete = try lab.policy(n2, ["delete"])
             #expect(delete.status == 0, "\(delete.stderr)")
             #expect(try lab.marked(n2).isEmpty)
