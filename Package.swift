@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "cnictl",
             dependencies: [
-                "CNIRuntime", "CNISpec", "VxlanPlugin",
+                "CNIRuntime", "CNISpec", "VxlanPlugin", "Netlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "NetworkPolicy", "PolicyDataplane", "NFTables", "NetNS",
                 .product(name: "Yams", package: "Yams"),

@@ -190,3 +190,25 @@ public struct PolicyStateCache: Sendable, Equatable {
         }
     }
 }
+
+extension PolicyStateCache {
+    /// Which pods the program this cache describes isolates: a policed pod selected by a
+    /// policy for either direction has its addresses in a dispatch map (the compiler's
+    /// `ingressDispatch`/`egressDispatch` keys), without compiling. For the vxlan eBPF data
+    /// path's slow-path marks on the pods-only path of `cnictl policy apply`.
+    public struct Isolation {
+        let matcher: Matcher
+
+        public init(_ cache: PolicyStateCache) { matcher = Matcher(cache) }
+
+        /// Whether `pod`'s addresses are dispatched to a chain (for a pod of the pods the
+        /// cache was built or last updated for by `PolicyDelta`).
+        public func isolates(_ pod: Pod) -> Bool {
+            guard !pod.hostNetwork, !pod.ips.isEmpty else { return false }
+            return NetworkPolicy.PolicyType.allCases.contains { direction in
+                let indices = matcher.groups(selecting: pod, for: direction)
+                return !indices.isEmpty && matcher.cache.chains[PolicyStateCache.chainKey(direction, indices)] != nil
+            }
+        }
+    }
+}

@@ -33,10 +33,12 @@ struct PolicyApply: ParsableCommand {
         do {
             guard !full else { return try applyCompiled(reason: "--full") }
             switch try PolicyPodUpdate(options: options, manifests: manifests).attempt() {
-            case .applied(let commands, let pods, let files, let load, let delta, let nftables, let stateFile):
+            case .applied(let commands, let pods, let files, let load, let delta, let nftables, let stateFile, let marks):
+                try marks.result.get()
                 Output.info(
                     "policy apply: pods-only update of \(commands) commands (\(pods) pods changed, \(files) manifest files changed); "
-                        + "load \(Self.ms(load)), delta \(Self.ms(delta)), nftables \(Self.ms(nftables)), state file \(Self.ms(stateFile))")
+                        + "load \(Self.ms(load)), delta \(Self.ms(delta)), nftables \(Self.ms(nftables)), state file \(Self.ms(stateFile)), "
+                        + "data path marks \(Self.ms(marks.seconds))")
             case .needsFullPath(let reason):
                 try applyCompiled(reason: reason)
             }
@@ -71,8 +73,8 @@ struct PolicyApply: ParsableCommand {
         let (program, details) = PolicyCompiler().compileWithDetails(state)
         let compiled = monotonicSeconds()
         let layout = options.layout, lockFile = options.lockFile, statePath = options.statePath
-        let (report, saving) = try options.inNodeNamespace {
-            try NFTablesLock.withLock(path: lockFile) { () throws(NFTablesError) -> (PolicyApplier.Report, Double) in
+        let (report, saving, marking) = try options.inNodeNamespace {
+            try NFTablesLock.withLock(path: lockFile) { () throws(NFTablesError) -> (PolicyApplier.Report, Double, Marks) in
                 let report = try PolicyApplier(context: try NFTablesContext(), layout: layout, lockPath: nil).apply(program, forceFull: full)
                 let identity = try NFTTableIdentity.read(layout.table)
                 // Under the lock, so that the state file always describes the table it names.
@@ -87,15 +89,24 @@ struct PolicyApply: ParsableCommand {
                 } else {
                     try? FileSystem.removeFile(statePath)
                 }
-                return (report, monotonicSeconds() - saveStart)
+                let saved = monotonicSeconds()
+                // Under the lock too: two applies never leave the marks of the older one.
+                let marks = Result { () throws(CNIError) in try PolicyDataPathMarks.apply(program) }
+                return (report, saved - saveStart, (marks, monotonicSeconds() - saved))
             }
         }
-        let done = monotonicSeconds() - saving
+        try marking.result.get()
+        let done = monotonicSeconds() - saving - marking.seconds
         Output.info(
             "policy apply: \(state.policies.count) policies, \(state.policedPods.count) pods, \(program.chains.count) chains; "
                 + "\(report.mode.rawValue) update of \(report.commands) commands (\(reason)); "
-                + "load \(Self.ms(loaded - start)), compile \(Self.ms(compiled - loaded)), nftables \(Self.ms(done - compiled)), state file \(Self.ms(saving))")
+                + "load \(Self.ms(loaded - start)), compile \(Self.ms(compiled - loaded)), nftables \(Self.ms(done - compiled)), state file \(Self.ms(saving)), "
+                + "data path marks \(Self.ms(marking.seconds))")
     }
+
+    /// The outcome of `PolicyDataPathMarks` (after the table is updated and the state file
+    /// written, so a failure leaves them consistent) and its time.
+    typealias Marks = (result: Result<Void, CNIError>, seconds: Double)
 
     /// Writes the state file; on failure removes it (a stale one could describe another
     /// table) and says so: the apply itself succeeded.

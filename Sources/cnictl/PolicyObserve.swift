@@ -94,6 +94,8 @@ struct PolicyDelete: ParsableCommand {
         do {
             try options.withContext { try PolicyApplier(context: $0, layout: options.layout).remove() }
             try? FileSystem.removeFile(options.statePath)  // it describes a table that is gone
+            // No policy: every pod of the vxlan eBPF data path back on the fast path.
+            try options.inNodeNamespace { try PolicyDataPathMarks.clear() }
         } catch {
             throw policyFailure("delete", error)
         }

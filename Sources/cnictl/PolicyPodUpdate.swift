@@ -15,7 +15,8 @@ struct PolicyPodUpdate {
 
     enum Outcome {
         /// Applied: the commands sent, pods changed, files re-read, and where the time went.
-        case applied(commands: Int, pods: Int, files: Int, load: Double, delta: Double, nftables: Double, state: Double)
+        case applied(
+            commands: Int, pods: Int, files: Int, load: Double, delta: Double, nftables: Double, state: Double, marks: PolicyApply.Marks)
         /// Not possible: why (the caller runs the full path).
         case needsFullPath(String)
     }
@@ -75,6 +76,8 @@ struct PolicyPodUpdate {
 
         let tx = delta.transaction
         let layout = options.layout
+        let pods = new, cache = delta.cache
+        var marks: PolicyApply.Marks = (.success(()), 0)
         let reason: String? = try options.inNodeNamespace { () throws -> String? in
             // Only this table's incarnation and object count are checked: every apply
             // through cnictl rewrites the state file under the lock.
@@ -88,6 +91,11 @@ struct PolicyPodUpdate {
                     return "element update failed (\(error))"
                 }
             }
+            // The data path's marks follow the table (also when no element changed: they
+            // are re-asserted). A failure is reported after the state file is written.
+            let marking = monotonicSeconds()
+            marks.result = Result { () throws(CNIError) in try PolicyDataPathMarks.apply(cache: cache, pods: pods) }
+            marks.seconds = monotonicSeconds() - marking
             return nil
         }
         if let reason { return .needsFullPath(reason) }
@@ -95,6 +103,7 @@ struct PolicyPodUpdate {
         PolicyApply.save(next, to: statePath)
         return .applied(
             commands: tx.commands.count, pods: changedPods, files: reread,
-            load: loaded - start, delta: computed - loaded, nftables: done - computed, state: monotonicSeconds() - done)
+            load: loaded - start, delta: computed - loaded, nftables: done - computed - marks.seconds, state: monotonicSeconds() - done,
+            marks: marks)
     }
 }

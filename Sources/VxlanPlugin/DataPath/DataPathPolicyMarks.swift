@@ -10,13 +10,21 @@ public enum DataPathPolicyMarks {
     /// the node has no eBPF data path.
     @discardableResult
     public static func apply(isolated addresses: Set<InetAddress>) throws(CNIError) -> Int {
+        try apply(isolatedWhere: { addresses.contains($0) })
+    }
+
+    /// As `apply(isolated:)`, deciding each local pod address with `isIsolated` (called
+    /// only for the addresses in the data path's pod map: nothing when the node has no
+    /// eBPF data path), so a caller need not work out the whole cluster's isolated set.
+    @discardableResult
+    public static func apply(isolatedWhere isIsolated: (InetAddress) -> Bool) throws(CNIError) -> Int {
         let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
         let links = try attempt("list links") { try socket.links() }
         var changed = 0
         for link in links where link.kind == "vxlan" {
             guard let dataPath = try attempt("find the eBPF data path on \(link.name)", { try NodeDataPath.find(vtepIndex: link.index) })
             else { continue }
-            changed += try attempt("mark NetworkPolicy pods in the eBPF data path") { try dataPath.markSlowPath(addresses) }
+            changed += try attempt("mark NetworkPolicy pods in the eBPF data path") { try dataPath.markSlowPath(where: isIsolated) }
         }
         return changed
     }

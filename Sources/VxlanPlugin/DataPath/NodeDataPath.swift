@@ -133,12 +133,11 @@ struct NodeDataPath {
     /// NetworkPolicy selects) send and receive through the kernel path, where nftables
     /// enforces the policy. Returns how many entries changed.
     @discardableResult
-    func markSlowPath(_ addresses: Set<InetAddress>) throws(BPFError) -> Int {
-        let marked = Set(addresses.map(DataPathLayout.podKey))
+    func markSlowPath(where isMarked: (InetAddress) -> Bool) throws(BPFError) -> Int {
         var changed = 0
         for (key, value) in try maps.pods.elements() {
             guard var entry = DataPathLayout.PodEntry(bytes: value) else { continue }
-            let flags = marked.contains(key)
+            let flags = isMarked(DataPathLayout.address(podKey: key))
                 ? entry.flags | DataPathLayout.PodEntry.slowPath : entry.flags & ~DataPathLayout.PodEntry.slowPath
             if flags != entry.flags {
                 entry.flags = flags

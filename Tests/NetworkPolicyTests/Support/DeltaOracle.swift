@@ -62,6 +62,14 @@ enum DeltaOracle {
             problems.append("\(label): \(name) missing \(want.subtracting(got).sorted()), extra \(got.subtracting(want).sorted())")
         }
         if delta.cache != freshCache { problems.append("\(label): the updated cache differs from the cache of a full compile") }
+        // The eBPF data path's slow-path marks on the pods-only path: the pods the updated
+        // cache isolates hold exactly the full compile's dispatch keys.
+        let isolation = PolicyStateCache.Isolation(delta.cache)
+        let isolated = Set(new.pods.values.filter(isolation.isolates).flatMap(\.ips))
+        let dispatched = Set(after.ingressDispatch.keys).union(after.egressDispatch.keys)
+        if isolated != dispatched {
+            problems.append("\(label): isolated pods' addresses missing \(dispatched.subtracting(isolated).sorted()), extra \(isolated.subtracting(dispatched).sorted())")
+        }
         return delta.cache
     }
 
