@@ -1,0 +1,388 @@
+import Foundation
+import Testing
+
+/// The vxlan plugin's eBPF data path (bpf/vxlan_datapath.bpf.c), observed from outside:
+/// where the tc filter sits (`tc filter show`), what the pod map holds (`bpftool map
+/// dump`), which devices traffic crosses (interface counters) and what the underlay
+/// carries (an nftables counter on the underlay bridge). Two-node clusters of namespaces
+/// as in VxlanPodTests; the real binaries run inside the node namespaces.
+@Suite("vxlan eBPF data path", .enabled(if: TestEnvironment.canRunNetNSTests))
+struct VxlanDataPathTests {
+    static let podnet = VxlanPodTests.podnet
+    /// Frames the kernel path may still see while a transfer takes the data path: ARP/ND
+    /// and the like, never the transfer itself (thousands of packets).
+    static let background = 20
+    static let bulkBytes = 20_000_000
+
+    // MARK: Cases
+
+    @Test func addAttachesOneProgramAndCrossNodeTrafficBypassesBridgeAndVtep() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.61.11/24", "192.168.61.12/24"]) { c in
+            let (n1, n2) = (c.nodes[0], c.nodes[1])
+            let (podA, ipA, resultA) = try c.addPod(n1, id: "pod-a")
+            let (podB, ipB, resultB) = try c.addPod(n2, id: "pod-b")
+
+            // One program instance per node, on the VTEP, the underlay device and the pod's veth.
+            for (node, result) in [(n1, resultA), (n2, resultB)] {
+                let veth = try #require(Self.hostVeth(result))
+                let onVtep = try #require(try Self.programID(node.ns, "vxlan.1"), "\(node.name): no filter on the VTEP")
+                #expect(try Self.programID(node.ns, "eth0") == onVtep, "\(node.name): underlay")
+                #expect(try Self.programID(node.ns, veth) == onVtep, "\(node.name): pod veth \(veth)")
+                #expect(try Self.programID(node.ns, "cni0") == nil, "the bridge carries no filter")
+                #expect(try Set(Self.filteredDevices(node.ns).keys) == ["vxlan.1", "eth0", veth])
+                // The maps have the sizes of the C structs (DataPathLayout mirrors them).
+                let maps = try Self.maps(ofProgram: onVtep)
+                #expect(maps["swcni_pods"]?.sizes == [16, 20, 16384])
+                #expect(maps["swcni_peers"]?.sizes == [20, 12, 4096])
+                #expect(maps["swcni_node"]?.sizes == [4, 24, 1])
+            }
+            #expect(try Self.podAddresses(c.nodes[0].ns) == [ipA])
+            #expect(try Self.podAddresses(c.nodes[1].ns) == [ipB])
+
+            try withServer(in: podB) {
+                let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipA, "node2's pod saw \(seen), node1's pod is \(ipA)")
+            }
+            try withServer(in: podA) {
+                let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipB)
+            }
+
+            // A bulk transfer A -> B: encapsulated and decapsulated in BPF, so neither the
+            // bridges nor the VTEPs see it; the underlay carries it as VXLAN (UDP 4789).
+            try Self.countVXLAN(in: c.underlay, port: 4789)
+            let watched = [(n1, "cni0"), (n2, "cni0"), (n1, "vxlan.1"), (n2, "vxlan.1")]
+            let before = try watched.map { try Self.counters($0.0.ns, $0.1) }
+            #expect(try bulk(c, from: podA, to: podB, ipB) == Self.bulkBytes)
+            let after = try watched.map { try Self.counters($0.0.ns, $0.1) }
+            for (i, (node, device)) in watched.enumerated() {
+                let rx = after[i].rx - before[i].rx
+                let tx = after[i].tx - before[i].tx
+                #expect(rx < Self.background && tx < Self.background, "\(node.name) \(device): rx +\(rx) tx +\(tx) packets")
+            }
+            let vxlan = try Self.vxlanBytes(in: c.underlay)
+            #expect(vxlan > Self.bulkBytes, "UDP 4789 bytes on the underlay: \(vxlan)")
+        }
+    }
+
+    @Test func ebpfNodeAndKernelNodeInteroperate() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.62.11/24", "192.168.62.12/24"]) { c in
+            let (n1, n2) = (c.nodes[0], c.nodes[1])
+            try c.writeConflist(n1, vxlanOptions: #""dataPath": "ebpf""#)
+            try c.writeConflist(n2, vxlanOptions: #""dataPath": "kernel""#)
+            let (podA, ipA, resultA) = try c.addPod(n1, id: "pod-a")
+            let (podB, ipB, _) = try c.addPod(n2, id: "pod-b")
+
+            let veth = try #require(Self.hostVeth(resultA))
+            #expect(try Set(Self.filteredDevices(n1.ns).keys) == ["vxlan.1", "eth0", veth])
+            #expect(try Self.filteredDevices(n2.ns).isEmpty, "a kernel node has no filter of ours")
+
+            try withServer(in: podB) {
+                let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipA)
+            }
+            try withServer(in: podA) {
+                let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipB)
+            }
+            // Bulk both ways: BPF encapsulation is understood by the kernel VTEP and back.
+            #expect(try bulk(c, from: podA, to: podB, ipB) == Self.bulkBytes)
+            #expect(try bulk(c, from: podB, to: podA, ipA) == Self.bulkBytes)
+            #expect(try Self.filteredDevices(n2.ns).isEmpty)
+        }
+    }
+
+    @Test func switchingToKernelRemovesTheFilterAndBackReattaches() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.63.11/24", "192.168.63.12/24"]) { c in
+            let (n1, n2) = (c.nodes[0], c.nodes[1])
+            let (podA, ipA, resultA) = try c.addPod(n1, id: "pod-a")
+            let (podB, ipB, _) = try c.addPod(n2, id: "pod-b")
+            let veth = try #require(Self.hostVeth(resultA))
+            #expect(try Set(Self.filteredDevices(n1.ns).keys) == ["vxlan.1", "eth0", veth])
+
+            try c.writeConflist(n1, vxlanOptions: #""dataPath": "kernel""#)
+            let toKernel = try c.cnictl(n1, ["reconcile-peers"])
+            #expect(toKernel.status == 0, "\(toKernel.summary)")
+            #expect(try Self.filteredDevices(n1.ns).isEmpty, "no filter of ours left on node1")
+            try withServer(in: podB) {
+                let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipA, "the kernel path carries the pod's traffic")
+            }
+            // A pod added while the node is on the kernel path gets no filter either.
+            let (_, _, resultC) = try c.addPod(n1, id: "pod-c")
+            #expect(try Self.filteredDevices(n1.ns).isEmpty, "\(Self.hostVeth(resultC) ?? "?")")
+
+            try c.writeConflist(n1)
+            let back = try c.cnictl(n1, ["reconcile-peers"])
+            #expect(back.status == 0, "\(back.summary)")
+            let id = try #require(try Self.programID(n1.ns, "vxlan.1"), "the VTEP carries the program again")
+            #expect(try Self.programID(n1.ns, "eth0") == id)
+            // Pods added afterwards join it; the earlier pods keep working (kernel path).
+            let (podD, ipD, resultD) = try c.addPod(n1, id: "pod-d")
+            let vethD = try #require(Self.hostVeth(resultD))
+            #expect(try Self.programID(n1.ns, vethD) == id)
+            try withServer(in: podB) {
+                for (pod, ip) in [(podA, ipA), (podD, ipD)] {
+                    let seen = try pod.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
+                    #expect(seen == ip)
+                }
+            }
+        }
+    }
+
+    @Test func delRemovesThePodAndAVanishedVethIsPrunedOnTheNextAdd() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.64.11/24", "192.168.64.12/24"]) { c in
+            let n1 = c.nodes[0]
+            let (podA, ipA, _) = try c.addPod(n1, id: "pod-a")
+            let (_, ipB, _) = try c.addPod(n1, id: "pod-b")
+            #expect(try Self.podAddresses(n1.ns) == [ipA, ipB])
+
+            for _ in 1...2 {
+                let del = try c.cnictl(n1, ["del", podA.path, "--container-id", "pod-a"])
+                #expect(del.status == 0, "\(del.summary)")
+            }
+            #expect(try Self.podAddresses(n1.ns) == [ipB])
+
+            // pod-c's veth disappears without a DEL (its node-side end deleted).
+            let (_, ipC, resultC) = try c.addPod(n1, id: "pod-c")
+            #expect(try Self.podAddresses(n1.ns) == [ipB, ipC])
+            let vethC = try #require(Self.hostVeth(resultC))
+            try n1.ns.run(["ip", "link", "del", vethC])
+            let (_, ipD, _) = try c.addPod(n1, id: "pod-d")
+            #expect(try Self.podAddresses(n1.ns) == [ipB, ipD], "pod-c (\(ipC)) was pruned")
+        }
+    }
+
+    @Test func samePodToPodTrafficIsDeliveredDirectly() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.65.11/24", "192.168.65.12/24"]) { c in
+            let n1 = c.nodes[0]
+            let (podA, ipA, _) = try c.addPod(n1, id: "pod-a")
+            let (podB, ipB, resultB) = try c.addPod(n1, id: "pod-b")
+            let vethB = try #require(Self.hostVeth(resultB))
+            #expect(try Self.programID(n1.ns, vethB) == Self.programID(n1.ns, "vxlan.1"))
+            try withServer(in: podB) {
+                let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipA)
+            }
+            try withServer(in: podA) {
+                let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipB)
+            }
+            // Redirected into B's namespace from A's veth: the bridge never forwards it to
+            // B's host veth, whose transmit counter stays put.
+            let before = try Self.counters(n1.ns, vethB)
+            #expect(try bulk(c, from: podA, to: podB, ipB) == Self.bulkBytes)
+            let after = try Self.counters(n1.ns, vethB)
+            #expect(after.tx - before.tx < Self.background, "\(vethB) tx +\(after.tx - before.tx) packets")
+        }
+    }
+
+    @Test func recreatedVtepGetsANewInstanceThatAdoptsEarlierPods() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.66.11/24", "192.168.66.12/24"]) { c in
+            let (n1, n2) = (c.nodes[0], c.nodes[1])
+            let (podA, ipA, resultA) = try c.addPod(n1, id: "pod-a")
+            let (podB, ipB, _) = try c.addPod(n2, id: "pod-b")
+            let veth = try #require(Self.hostVeth(resultA))
+            let oldID = try #require(try Self.programID(n1.ns, "vxlan.1"))
+            let oldIndex = try #require(try n1.ns.link("vxlan.1")?["ifindex"] as? Int)
+
+            // A new UDP port recreates the VTEPs (on both nodes, so they still agree).
+            for node in [n1, n2] {
+                try c.writeConflist(node, vxlanOptions: #""port": 8472"#)
+                let out = try c.cnictl(node, ["reconcile-peers"])
+                #expect(out.status == 0, "\(out.summary)")
+            }
+            let newIndex = try #require(try n1.ns.link("vxlan.1")?["ifindex"] as? Int)
+            #expect(newIndex != oldIndex, "the VTEP was recreated")
+            let newID = try #require(try Self.programID(n1.ns, "vxlan.1"))
+            #expect(newID != oldID, "a new program instance")
+            #expect(try Self.programID(n1.ns, "eth0") == newID)
+            #expect(try Self.programID(n1.ns, veth) == newID, "the earlier pod's veth moved to the new instance")
+            #expect(try Self.podAddresses(n1.ns) == [ipA], "the earlier pod's entry was copied")
+
+            try withServer(in: podB) {
+                let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipA)
+            }
+            try withServer(in: podA) {
+                let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipB)
+            }
+            // Still on the data path, now on the new port.
+            try Self.countVXLAN(in: c.underlay, port: 8472)
+            let before = try Self.counters(n1.ns, "vxlan.1")
+            #expect(try bulk(c, from: podB, to: podA, ipA) == Self.bulkBytes)
+            let after = try Self.counters(n1.ns, "vxlan.1")
+            #expect(after.rx - before.rx < Self.background, "node1's VTEP rx +\(after.rx - before.rx) packets")
+            #expect(try Self.vxlanBytes(in: c.underlay) > Self.bulkBytes)
+        }
+    }
+
+    // MARK: Observation
+
+    /// The id of our program (`swcni_datapath`, tc handle 0x5343) on the ingress hook of
+    /// `device` in `ns`, or nil when the device has no such filter.
+    static func programID(_ ns: TestNamespace, _ device: String) throws -> Int? {
+        let out = try Shell.run(["tc", "-n", ns.name, "-j", "filter", "show", "dev", device, "ingress"])
+        guard out.status == 0, !out.stdout.isEmpty else { return nil }
+        let filters = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]] ?? []
+        for filter in filters where filter["kind"] as? String == "bpf" {
+            guard let options = filter["options"] as? [String: Any], options["handle"] as? String == "0x5343" else { continue }
+            let prog = options["prog"] as? [String: Any]
+            #expect(prog?["name"] as? String == "swcni_datapath", "\(filter)")
+            #expect(filter["pref"] as? Int == 0x5343, "\(filter)")
+            return prog?["id"] as? Int
+        }
+        return nil
+    }
+
+    /// Every device of `ns` carrying our filter, with its program id.
+    static func filteredDevices(_ ns: TestNamespace) throws -> [String: Int] {
+        let links = try Shell.json(["ip", "-n", ns.name, "-j", "link", "show"]) as? [[String: Any]] ?? []
+        var result: [String: Int] = [:]
+        for link in links {
+            guard let name = link["ifname"] as? String else { continue }
+            if let id = try programID(ns, name) { result[name] = id }
+        }
+        return result
+    }
+
+    struct MapInfo {
+        var id: Int
+        /// Key size, value size, max entries.
+        var sizes: [Int]
+    }
+
+    /// The maps of program `id`, by name.
+    static func maps(ofProgram id: Int) throws -> [String: MapInfo] {
+        let prog = try Shell.json(["bpftool", "-j", "prog", "show", "id", String(id)]) as? [String: Any] ?? [:]
+        var result: [String: MapInfo] = [:]
+        for mapID in prog["map_ids"] as? [Int] ?? [] {
+            let map = try Shell.json(["bpftool", "-j", "map", "show", "id", String(mapID)]) as? [String: Any] ?? [:]
+            guard let name = map["name"] as? String else { continue }
+            let sizes = ["bytes_key", "bytes_value", "max_entries"].map { map[$0] as? Int ?? -1 }
+            result[name] = MapInfo(id: mapID, sizes: sizes)
+        }
+        return result
+    }
+
+    /// The addresses in `swcni_pods` of the program on `ns`'s VTEP (IPv4-mapped keys shown
+    /// as IPv4), sorted.
+    static func podAddresses(_ ns: TestNamespace) throws -> [String] {
+        let id = try #require(try programID(ns, "vxlan.1"), "no program on the VTEP")
+        let map = try #require(try maps(ofProgram: id)["swcni_pods"])
+        let entries = try Shell.json(["bpftool", "-j", "map", "dump", "id", String(map.id)]) as? [[String: Any]] ?? []
+        return try entries.map { entry in
+            let key = try #require(entry["key"] as? [String], "\(entry)").map { UInt8($0.dropFirst(2), radix: 16)! }
+            #expect(key.count == 16)
+            guard key.prefix(12) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] else {
+                return key.map { String(format: "%02x", $0) }.joined()
+            }
+            return key.suffix(4).map(String.init).joined(separator: ".")
+        }.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+    }
+
+    /// The host-side veth of a bridge ADD result (no sandbox, not the bridge).
+    static func hostVeth(_ result: [String: Any]) -> String? {
+        let interfaces = result["interfaces"] as? [[String: Any]] ?? []
+        return interfaces.first { $0["sandbox"] == nil && $0["name"] as? String != "cni0" }?["name"] as? String
+    }
+
+    static func counters(_ ns: TestNamespace, _ device: String) throws -> (rx: Int, tx: Int) {
+        let link = try Shell.json(["ip", "-n", ns.name, "-s", "-j", "link", "show", "dev", device]) as? [[String: Any]]
+        let stats = link?.first?["stats64"] as? [String: Any]
+        let rx = (stats?["rx"] as? [String: Any])?["packets"] as? Int
+        let tx = (stats?["tx"] as? [String: Any])?["packets"] as? Int
+        return (try #require(rx, "\(device) counters"), try #require(tx))
+    }
+
+    /// (Re)creates a counter of UDP `port` frames forwarded by the underlay bridge.
+    static func countVXLAN(in underlay: TestNamespace, port: Int) throws {
+        _ = try Shell.run(["ip", "netns", "exec", underlay.name, "nft", "delete", "table", "bridge", "swcni_test"])
+        let rules = """
+            table bridge swcni_test {
+              chain forward {
+                type filter hook forward priority 0; policy accept;
+                udp dport \(port) counter
+              }
+            }
+            """
+        let out = try Shell.run(["ip", "netns", "exec", underlay.name, "nft", "-f", "-"], stdin: Data(rules.utf8))
+        if out.status != 0 { throw ShellError(command: "nft -f - in \(underlay.name)", output: out) }
+    }
+
+    /// Bytes counted by `countVXLAN`.
+    static func vxlanBytes(in underlay: TestNamespace) throws -> Int {
+        let text = try underlay.run(["nft", "list", "chain", "bridge", "swcni_test", "forward"])
+        guard let range = text.range(of: #"bytes [0-9]+"#, options: .regularExpression) else { return 0 }
+        return Int(text[range].dropFirst(6)) ?? 0
+    }
+
+    // MARK: Traffic
+
+    func withServer(in pod: TestNamespace, _ body: () throws -> Void) throws {
+        try VxlanPodTests().withServer(in: pod, body)
+    }
+
+    /// A sink on TCP :7790 that answers each connection, at its end, with the number of
+    /// bytes it received.
+    static let bulkScript = """
+        import os, socket, sys
+        if sys.argv[1] == "serve":
+            os.closerange(3, 4096)
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("0.0.0.0", 7790))
+            s.listen(4)
+            while True:
+                c, _ = s.accept()
+                n = 0
+                while True:
+                    d = c.recv(1 << 16)
+                    if not d:
+                        break
+                    n += len(d)
+                c.sendall(str(n).encode())
+                c.close()
+        else:
+            total = int(sys.argv[3])
+            s = socket.create_connection((sys.argv[2], 7790), timeout=10)
+            chunk = b"x" * (1 << 16)
+            sent = 0
+            while sent < total:
+                sent += s.send(chunk[: total - sent])
+            s.shutdown(socket.SHUT_WR)
+            print(s.recv(100).decode())
+        """
+
+    static func bulkScriptPath(_ c: VxlanCluster) throws -> String {
+        let path = "\(c.dir)/bulk.py"
+        if !FileManager.default.fileExists(atPath: path) { try bulkScript.write(toFile: path, atomically: true, encoding: .utf8) }
+        return path
+    }
+
+    /// Sends `bulkBytes` over TCP from `pod` to `server` (at `ip`); returns what the
+    /// receiver counted.
+    func bulk(_ c: VxlanCluster, from pod: TestNamespace, to server: TestNamespace, _ ip: String) throws -> Int? {
+        var received: Int?
+        try withBulkServer(c, in: server) { received = try Self.bulkSend(c, from: pod, to: ip) }
+        return received
+    }
+
+    func withBulkServer(_ c: VxlanCluster, in pod: TestNamespace, _ body: () throws -> Void) throws {
+        let script = "ip netns exec \(pod.name) python3 \(try Self.bulkScriptPath(c)) serve </dev/null >/dev/null 2>&1 & echo $!"
+        let pid = try Shell.must(["sh", "-c", script]).trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? Shell.run(["kill", "-9", pid]) }
+        for _ in 0..<100 {
+            if try pod.run(["ss", "-Htln", "sport = :7790"]).contains("7790") { break }
+            usleep(50_000)
+        }
+        try body()
+    }
+
+    /// Sends `bulkBytes` from `pod` to `ip`; returns what the receiver counted.
+    static func bulkSend(_ c: VxlanCluster, from pod: TestNamespace, to ip: String) throws -> Int? {
+        let out = try pod.run(["python3", try bulkScriptPath(c), "send", ip, String(bulkBytes)])
+        return Int(out.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
