@@ -1,5 +1,8 @@
 import Foundation
+import NetNS
+import Netlink
 import Testing
+import VxlanPlugin
 
 /// The vxlan plugin's eBPF data path (bpf/vxlan_datapath.bpf.c), observed from outside:
 /// where the tc filter sits (`tc filter show`), what the pod map holds (`bpftool map
@@ -215,6 +218,53 @@ struct VxlanDataPathTests {
             let after = try Self.counters(n1.ns, "vxlan.1")
             #expect(after.rx - before.rx < Self.background, "node1's VTEP rx +\(after.rx - before.rx) packets")
             #expect(try Self.vxlanBytes(in: c.underlay) > Self.bulkBytes)
+        }
+    }
+
+    @Test func policyMarkedPodTakesTheKernelPathBothWays() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.67.11/24", "192.168.67.12/24"]) { c in
+            let (n1, n2) = (c.nodes[0], c.nodes[1])
+            let (podA, ipA, _) = try c.addPod(n1, id: "pod-a")
+            let (_, ipA2, _) = try c.addPod(n1, id: "pod-a2")
+            let (podB, ipB, _) = try c.addPod(n2, id: "pod-b")
+            let node1 = NetworkNamespace(path: n1.ns.path)
+            let address = try #require(InetAddress(ipA))
+
+            // NetworkPolicy's hook (as `cnictl policy apply` calls it in the node's namespace).
+            #expect(try node1.run { try DataPathPolicyMarks.apply(isolated: [address]) } == 1)
+            #expect(try node1.run { try DataPathPolicyMarks.marked() } == [address])
+            #expect(try node1.run { try DataPathPolicyMarks.apply(isolated: [address]) } == 0, "idempotent")
+            #expect(try Self.podAddresses(n1.ns) == [ipA, ipA2], "marked, not removed")
+            try withServer(in: podB) {
+                let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipA)
+            }
+
+            // Marked: both directions of A's traffic cross node1's bridge and VTEP (where
+            // nftables sees them); node2's unmarked pod still takes the data path there.
+            // Every packet carries at most 64 KiB, so the transfer is at least this many.
+            let packets = Self.bulkBytes / 65_536
+            let watched = [(n1, "cni0"), (n1, "vxlan.1"), (n2, "cni0"), (n2, "vxlan.1")]
+            var before = try watched.map { try Self.counters($0.0.ns, $0.1) }
+            #expect(try bulk(c, from: podA, to: podB, ipB) == Self.bulkBytes)
+            var after = try watched.map { try Self.counters($0.0.ns, $0.1) }
+            #expect(after[0].rx - before[0].rx >= packets, "node1 cni0 rx +\(after[0].rx - before[0].rx)")
+            #expect(after[1].tx - before[1].tx >= packets, "node1 VTEP tx +\(after[1].tx - before[1].tx)")
+            #expect(after[1].rx - before[1].rx >= Self.background, "node1 VTEP rx +\(after[1].rx - before[1].rx): B's ACKs")
+            #expect(after[2].rx - before[2].rx < Self.background && after[2].tx - before[2].tx < Self.background, "node2 cni0")
+            #expect(after[3].rx - before[3].rx < Self.background, "node2 VTEP rx +\(after[3].rx - before[3].rx)")
+
+            // Unmarked again: back on the data path.
+            #expect(try node1.run { try DataPathPolicyMarks.apply(isolated: []) } == 1)
+            #expect(try node1.run { try DataPathPolicyMarks.marked() }.isEmpty)
+            before = try watched.map { try Self.counters($0.0.ns, $0.1) }
+            #expect(try bulk(c, from: podA, to: podB, ipB) == Self.bulkBytes)
+            after = try watched.map { try Self.counters($0.0.ns, $0.1) }
+            for (i, (node, device)) in watched.enumerated() {
+                let rx = after[i].rx - before[i].rx
+                let tx = after[i].tx - before[i].tx
+                #expect(rx < Self.background && tx < Self.background, "\(node.name) \(device): rx +\(rx) tx +\(tx) packets")
+            }
         }
     }
 
