@@ -53,7 +53,7 @@ struct VxlanDataPathTests {
 
             // A bulk transfer A -> B: encapsulated and decapsulated in BPF, so neither the
             // bridges nor the VTEPs see it; the underlay carries it as VXLAN (UDP 4789).
-            try Self.countVXLAN(in: c.underlay, port: 4789)
+            try c.countUnderlayUDP(port: 4789)
             let watched = [(n1, "cni0"), (n2, "cni0"), (n1, "vxlan.1"), (n2, "vxlan.1")]
             let before = try watched.map { try Self.counters($0.0.ns, $0.1) }
             #expect(try bulk(c, from: podA, to: podB, ipB) == Self.bulkBytes)
@@ -63,7 +63,7 @@ struct VxlanDataPathTests {
                 let tx = after[i].tx - before[i].tx
                 #expect(rx < Self.background && tx < Self.background, "\(node.name) \(device): rx +\(rx) tx +\(tx) packets")
             }
-            let vxlan = try Self.vxlanBytes(in: c.underlay)
+            let vxlan = try c.underlayUDPBytes()
             #expect(vxlan > Self.bulkBytes, "UDP 4789 bytes on the underlay: \(vxlan)")
         }
     }
@@ -212,12 +212,12 @@ struct VxlanDataPathTests {
                 #expect(seen == ipB)
             }
             // Still on the data path, now on the new port.
-            try Self.countVXLAN(in: c.underlay, port: 8472)
+            try c.countUnderlayUDP(port: 8472)
             let before = try Self.counters(n1.ns, "vxlan.1")
             #expect(try bulk(c, from: podB, to: podA, ipA) == Self.bulkBytes)
             let after = try Self.counters(n1.ns, "vxlan.1")
             #expect(after.rx - before.rx < Self.background, "node1's VTEP rx +\(after.rx - before.rx) packets")
-            #expect(try Self.vxlanBytes(in: c.underlay) > Self.bulkBytes)
+            #expect(try c.underlayUDPBytes() > Self.bulkBytes)
         }
     }
 
@@ -346,28 +346,6 @@ struct VxlanDataPathTests {
         return (try #require(rx, "\(device) counters"), try #require(tx))
     }
 
-    /// (Re)creates a counter of UDP `port` frames forwarded by the underlay bridge.
-    static func countVXLAN(in underlay: TestNamespace, port: Int) throws {
-        _ = try Shell.run(["ip", "netns", "exec", underlay.name, "nft", "delete", "table", "bridge", "swcni_test"])
-        let rules = """
-            table bridge swcni_test {
-              chain forward {
-                type filter hook forward priority 0; policy accept;
-                udp dport \(port) counter
-              }
-            }
-            """
-        let out = try Shell.run(["ip", "netns", "exec", underlay.name, "nft", "-f", "-"], stdin: Data(rules.utf8))
-        if out.status != 0 { throw ShellError(command: "nft -f - in \(underlay.name)", output: out) }
-    }
-
-    /// Bytes counted by `countVXLAN`.
-    static func vxlanBytes(in underlay: TestNamespace) throws -> Int {
-        let text = try underlay.run(["nft", "list", "chain", "bridge", "swcni_test", "forward"])
-        guard let range = text.range(of: #"bytes [0-9]+"#, options: .regularExpression) else { return 0 }
-        return Int(text[range].dropFirst(6)) ?? 0
-    }
-
     // MARK: Traffic
 
     func withServer(in pod: TestNamespace, _ body: () throws -> Void) throws {
@@ -434,5 +412,29 @@ struct VxlanDataPathTests {
     static func bulkSend(_ c: VxlanCluster, from pod: TestNamespace, to ip: String) throws -> Int? {
         let out = try pod.run(["python3", try bulkScriptPath(c), "send", ip, String(bulkBytes)])
         return Int(out.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
+extension VxlanCluster {
+    /// (Re)creates a counter of UDP `port` frames the underlay bridge forwards between nodes.
+    func countUnderlayUDP(port: Int) throws {
+        _ = try Shell.run(["ip", "netns", "exec", underlay.name, "nft", "delete", "table", "bridge", "swcni_test"])
+        let rules = """
+            table bridge swcni_test {
+              chain forward {
+                type filter hook forward priority 0; policy accept;
+                udp dport \(port) counter
+              }
+            }
+            """
+        let out = try Shell.run(["ip", "netns", "exec", underlay.name, "nft", "-f", "-"], stdin: Data(rules.utf8))
+        if out.status != 0 { throw ShellError(command: "nft -f - in \(underlay.name)", output: out) }
+    }
+
+    /// Bytes counted since `countUnderlayUDP`.
+    func underlayUDPBytes() throws -> Int {
+        let text = try underlay.run(["nft", "list", "chain", "bridge", "swcni_test", "forward"])
+        guard let range = text.range(of: #"bytes [0-9]+"#, options: .regularExpression) else { return 0 }
+        return Int(text[range].dropFirst(6)) ?? 0
     }
 }
