@@ -268,6 +268,66 @@ struct VxlanDataPathTests {
         }
     }
 
+    @Test func vtepIngressDeliversWhatTheKernelDecapsulated() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.68.11/24", "192.168.68.12/24"]) { c in
+            let (n1, n2) = (c.nodes[0], c.nodes[1])
+            try c.writeConflist(n2, vxlanOptions: #""dataPath": "kernel""#)
+            let (podA, ipA, _) = try c.addPod(n1, id: "pod-a")
+            let (podB, ipB, _) = try c.addPod(n2, id: "pod-b")
+            let id = try #require(try Self.programID(n1.ns, "vxlan.1"))
+
+            // Without the filter on node1's underlay, node1's kernel VTEP decapsulates; the
+            // program on the VTEP then delivers into pod A, past the bridge.
+            try n1.ns.run(["tc", "filter", "del", "dev", "eth0", "ingress", "pref", "21315", "handle", "0x5343", "bpf"])
+            #expect(try Self.programID(n1.ns, "eth0") == nil)
+            let packets = Self.bulkBytes / 65_536
+            var before = try [Self.counters(n1.ns, "vxlan.1"), Self.counters(n1.ns, "cni0")]
+            #expect(try bulk(c, from: podB, to: podA, ipA) == Self.bulkBytes)
+            var after = try [Self.counters(n1.ns, "vxlan.1"), Self.counters(n1.ns, "cni0")]
+            #expect(after[0].rx - before[0].rx >= packets, "node1's VTEP decapsulated: rx +\(after[0].rx - before[0].rx)")
+            #expect(after[1].tx - before[1].tx < Self.background, "node1 cni0 tx +\(after[1].tx - before[1].tx)")
+            try withServer(in: podA) {
+                let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipB)
+            }
+
+            // A reconcile puts the filter back on the underlay; decapsulation is in BPF again.
+            let out = try c.cnictl(n1, ["reconcile-peers"])
+            #expect(out.status == 0, "\(out.summary)")
+            #expect(try Self.programID(n1.ns, "eth0") == id)
+            before = try [Self.counters(n1.ns, "vxlan.1"), Self.counters(n1.ns, "cni0")]
+            #expect(try bulk(c, from: podB, to: podA, ipA) == Self.bulkBytes)
+            after = try [Self.counters(n1.ns, "vxlan.1"), Self.counters(n1.ns, "cni0")]
+            #expect(after[0].rx - before[0].rx < Self.background, "node1's VTEP rx +\(after[0].rx - before[0].rx)")
+            #expect(after[1].tx - before[1].tx < Self.background, "node1 cni0 tx +\(after[1].tx - before[1].tx)")
+        }
+    }
+
+    @Test func concurrentAddsShareOneInstance() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.69.11/24", "192.168.69.12/24"]) { c in
+            let n1 = c.nodes[0]
+            let pods = try (0..<6).map { _ in try c.newPod() }
+            let results = VxlanLocked<[Int: PluginExec.Output]>([:])
+            DispatchQueue.concurrentPerform(iterations: pods.count) { i in
+                if let out = try? c.cnictl(n1, ["add", pods[i].path, "--container-id", "par-\(i)"]) {
+                    results.mutate { $0[i] = out }
+                }
+            }
+            var addresses: [String] = []
+            for i in pods.indices {
+                let out = try #require(results.value[i], "ADD \(i) did not run")
+                #expect(out.status == 0, "\(out.summary)")
+                let ips = out.json?["ips"] as? [[String: Any]] ?? []
+                addresses += ips.compactMap { ($0["address"] as? String)?.split(separator: "/").first.map(String.init) }
+            }
+            let id = try #require(try Self.programID(n1.ns, "vxlan.1"))
+            let devices = try Self.filteredDevices(n1.ns)
+            #expect(devices.count == pods.count + 2, "\(devices)")
+            #expect(Set(devices.values) == [id], "one instance: \(devices)")
+            #expect(try Self.podAddresses(n1.ns) == addresses.sorted { $0.compare($1, options: .numeric) == .orderedAscending })
+        }
+    }
+
     // MARK: Observation
 
     /// The id of our program (`swcni_datapath`, tc handle 0x5343) on the ingress hook of
