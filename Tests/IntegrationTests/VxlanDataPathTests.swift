@@ -328,6 +328,61 @@ struct VxlanDataPathTests {
         }
     }
 
+    @Test func dualStackPodsReachEachOtherOverBothFamilies() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.59.11/24", "192.168.59.12/24"]) { c in
+            // Each node gets an IPv6 pod CIDR too; IPv6 pods are delivered by the program but
+            // encapsulated by the kernel VTEP (the program encapsulates IPv4 only).
+            let v6 = ["fd00:10:244:1::/64", "fd00:10:244:2::/64"]
+            let items = c.nodes.indices.map { i in
+                "{\"name\": \"\(c.nodes[i].name)\", \"underlayIP\": \"\(c.nodes[i].underlayIP)\", \"podCIDRs\": [\"\(c.nodes[i].podCIDR)\", \"\(v6[i])\"]}"
+            }
+            try "{\"nodes\": [\(items.joined(separator: ", "))]}".write(toFile: c.peersFile, atomically: true, encoding: .utf8)
+            for (i, node) in c.nodes.enumerated() {
+                let text = """
+                    {"cniVersion": "1.1.0", "name": "\(VxlanCluster.network)", "plugins": [
+                      {"type": "bridge", "bridge": "cni0", "isGateway": true, "isDefaultGateway": true, "ipMasq": false,
+                       "ipam": {"type": "host-local", "ranges": [[{"subnet": "\(node.podCIDR)"}], [{"subnet": "\(v6[i])"}]],
+                                "dataDir": "\(c.dir)/\(node.name)/ipam"}},
+                      {"type": "vxlan", "nodeName": "\(node.name)", "clusterCIDRs": ["10.244.0.0/16", "fd00:10:244::/48"],
+                       "peersFile": "\(c.peersFile)"}
+                    ]}
+                    """
+                try text.write(toFile: node.conflist, atomically: true, encoding: .utf8)
+            }
+            let (n1, n2) = (c.nodes[0], c.nodes[1])
+            func addresses(_ result: [String: Any]) -> (v4: String, v6: String) {
+                let ips = (result["ips"] as? [[String: Any]] ?? []).compactMap { ($0["address"] as? String)?.split(separator: "/").first.map(String.init) }
+                return (ips.first { !$0.contains(":") } ?? "?", ips.first { $0.contains(":") } ?? "?")
+            }
+            let (podA, _, resultA) = try c.addPod(n1, id: "pod-a")
+            let (podB, _, resultB) = try c.addPod(n2, id: "pod-b")
+            let (podC, _, resultC) = try c.addPod(n1, id: "pod-c")
+            let (a, b, cc) = (addresses(resultA), addresses(resultB), addresses(resultC))
+            #expect(try Self.podAddresses(n1.ns).count == 4, "both addresses of both node1 pods")
+
+            // Cross-node and same-node, both families: the sender's address arrives.
+            for (from, to, source, destination) in [
+                (podA, podB, a.v6, b.v6), (podB, podA, b.v6, a.v6), (podA, podC, a.v6, cc.v6),
+                (podA, podB, a.v4, b.v4), (podC, podA, cc.v4, a.v4),
+            ] {
+                let seen = try transfer(c, from: from, to: to, destination, bytes: 1000)
+                #expect(seen?.peer == source && seen?.bytes == 1000, "\(source) -> \(destination): \(String(describing: seen))")
+            }
+
+            // IPv6 in bulk: past both bridges (into the VTEP on the way out, out of it into
+            // the pod on the way in).
+            let watched = [(n1, "cni0"), (n2, "cni0")]
+            let before = try watched.map { try Self.counters($0.0.ns, $0.1) }
+            #expect(try bulk(c, from: podA, to: podB, b.v6) == Self.bulkBytes)
+            let after = try watched.map { try Self.counters($0.0.ns, $0.1) }
+            for (i, (node, device)) in watched.enumerated() {
+                let rx = after[i].rx - before[i].rx
+                let tx = after[i].tx - before[i].tx
+                #expect(rx < Self.background && tx < Self.background, "\(node.name) \(device): rx +\(rx) tx +\(tx) packets")
+            }
+        }
+    }
+
     // MARK: Observation
 
     /// The id of our program (`swcni_datapath`, tc handle 0x5343) on the ingress hook of
@@ -386,7 +441,7 @@ struct VxlanDataPathTests {
             let key = try #require(entry["key"] as? [String], "\(entry)").map { UInt8($0.dropFirst(2), radix: 16)! }
             #expect(key.count == 16)
             guard key.prefix(12) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] else {
-                return key.map { String(format: "%02x", $0) }.joined()
+                return stride(from: 0, to: 16, by: 2).map { String(format: "%x", UInt16(key[$0]) << 8 | UInt16(key[$0 + 1])) }.joined(separator: ":")
             }
             return key.suffix(4).map(String.init).joined(separator: ".")
         }.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
@@ -412,25 +467,23 @@ struct VxlanDataPathTests {
         try VxlanPodTests().withServer(in: pod, body)
     }
 
-    /// A sink on TCP :7790 that answers each connection, at its end, with the number of
-    /// bytes it received.
+    /// A sink on TCP :7790 (IPv4 and IPv6) that answers each connection, at its end, with
+    /// the peer address it saw and the number of bytes it received.
     static let bulkScript = """
         import os, socket, sys
         if sys.argv[1] == "serve":
             os.closerange(3, 4096)
-            s = socket.socket()
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("0.0.0.0", 7790))
-            s.listen(4)
+            s = socket.create_server(("::", 7790), family=socket.AF_INET6, dualstack_ipv6=True, backlog=4)
             while True:
-                c, _ = s.accept()
+                c, peer = s.accept()
                 n = 0
                 while True:
                     d = c.recv(1 << 16)
                     if not d:
                         break
                     n += len(d)
-                c.sendall(str(n).encode())
+                address = peer[0][7:] if peer[0].startswith("::ffff:") else peer[0]
+                c.sendall(("%s %d" % (address, n)).encode())
                 c.close()
         else:
             total = int(sys.argv[3])
@@ -440,7 +493,7 @@ struct VxlanDataPathTests {
             while sent < total:
                 sent += s.send(chunk[: total - sent])
             s.shutdown(socket.SHUT_WR)
-            print(s.recv(100).decode())
+            print(s.recv(200).decode())
         """
 
     static func bulkScriptPath(_ c: VxlanCluster) throws -> String {
@@ -452,26 +505,25 @@ struct VxlanDataPathTests {
     /// Sends `bulkBytes` over TCP from `pod` to `server` (at `ip`); returns what the
     /// receiver counted.
     func bulk(_ c: VxlanCluster, from pod: TestNamespace, to server: TestNamespace, _ ip: String) throws -> Int? {
-        var received: Int?
-        try withBulkServer(c, in: server) { received = try Self.bulkSend(c, from: pod, to: ip) }
-        return received
+        try transfer(c, from: pod, to: server, ip, bytes: Self.bulkBytes)?.bytes
     }
 
-    func withBulkServer(_ c: VxlanCluster, in pod: TestNamespace, _ body: () throws -> Void) throws {
-        let script = "ip netns exec \(pod.name) python3 \(try Self.bulkScriptPath(c)) serve </dev/null >/dev/null 2>&1 & echo $!"
+    /// Sends `bytes` over TCP from `pod` to `server` (at `ip`); returns the sender address
+    /// the receiver saw and the number of bytes it counted.
+    func transfer(_ c: VxlanCluster, from pod: TestNamespace, to server: TestNamespace, _ ip: String, bytes: Int) throws
+        -> (peer: String, bytes: Int)?
+    {
+        let script = "ip netns exec \(server.name) python3 \(try Self.bulkScriptPath(c)) serve </dev/null >/dev/null 2>&1 & echo $!"
         let pid = try Shell.must(["sh", "-c", script]).trimmingCharacters(in: .whitespacesAndNewlines)
         defer { _ = try? Shell.run(["kill", "-9", pid]) }
         for _ in 0..<100 {
-            if try pod.run(["ss", "-Htln", "sport = :7790"]).contains("7790") { break }
+            if try server.run(["ss", "-Htln", "sport = :7790"]).contains("7790") { break }
             usleep(50_000)
         }
-        try body()
-    }
-
-    /// Sends `bulkBytes` from `pod` to `ip`; returns what the receiver counted.
-    static func bulkSend(_ c: VxlanCluster, from pod: TestNamespace, to ip: String) throws -> Int? {
-        let out = try pod.run(["python3", try bulkScriptPath(c), "send", ip, String(bulkBytes)])
-        return Int(out.trimmingCharacters(in: .whitespacesAndNewlines))
+        let out = try pod.run(["python3", try Self.bulkScriptPath(c), "send", ip, String(bytes)])
+        let fields = out.split(whereSeparator: \.isWhitespace)
+        guard fields.count == 2, let count = Int(fields[1]) else { return nil }
+        return (String(fields[0]), count)
     }
 }
 
