@@ -383,6 +383,52 @@ struct VxlanDataPathTests {
         }
     }
 
+    @Test func ipv6UnderlayLeavesEncapsulationToTheKernelVtep() throws {
+        try VxlanCluster.with(underlayIPs: ["fd61::11/64", "fd61::12/64"]) { c in
+            let (n1, n2) = (c.nodes[0], c.nodes[1])
+            let (podA, ipA, resultA) = try c.addPod(n1, id: "pod-a")
+            let (podB, ipB, _) = try c.addPod(n2, id: "pod-b")
+            // On the VTEP and the pod's veth; not on the underlay (nothing to decapsulate there).
+            let veth = try #require(Self.hostVeth(resultA))
+            let id = try #require(try Self.programID(n1.ns, "vxlan.1"))
+            #expect(try Self.filteredDevices(n1.ns) == ["vxlan.1": id, veth: id])
+            let seen = try transfer(c, from: podA, to: podB, ipB, bytes: 1000)
+            #expect(seen?.peer == ipA && seen?.bytes == 1000, "\(String(describing: seen))")
+
+            // In bulk: into the sender's VTEP and out of the receiver's, past both bridges.
+            let watched = [(n1, "cni0"), (n2, "cni0"), (n1, "vxlan.1"), (n2, "vxlan.1")]
+            let before = try watched.map { try Self.counters($0.0.ns, $0.1) }
+            #expect(try bulk(c, from: podA, to: podB, ipB) == Self.bulkBytes)
+            let after = try watched.map { try Self.counters($0.0.ns, $0.1) }
+            for i in 0..<2 {
+                let (rx, tx) = (after[i].rx - before[i].rx, after[i].tx - before[i].tx)
+                #expect(rx < Self.background && tx < Self.background, "\(watched[i].0.name) cni0: rx +\(rx) tx +\(tx)")
+            }
+            let packets = Self.bulkBytes / 65_536
+            #expect(after[2].tx - before[2].tx >= packets, "node1's VTEP encapsulated")
+            #expect(after[3].rx - before[3].rx >= packets, "node2's VTEP decapsulated")
+        }
+    }
+
+    @Test func nodesAndRemotePodsReachEachOther() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.58.11/24", "192.168.58.12/24"]) { c in
+            let n2 = c.nodes[1]
+            let (podA, ipA, _) = try c.addPod(c.nodes[0], id: "pod-a")
+            _ = try c.addPod(n2, id: "pod-b")
+            // A pod to the other node's VTEP address (encapsulated in BPF, for no local pod
+            // there: the kernel takes it), and the other node to the pod (kernel
+            // encapsulation, decapsulated in BPF).
+            let toNode = try transfer(c, from: podA, to: n2.ns, "10.244.2.0", bytes: 1000)
+            #expect(toNode?.peer == ipA && toNode?.bytes == 1000, "\(String(describing: toNode))")
+            let fromNode = try transfer(c, from: n2.ns, to: podA, ipA, bytes: Self.bulkBytes)
+            #expect(fromNode?.bytes == Self.bulkBytes, "\(String(describing: fromNode))")
+            #expect(fromNode?.peer.hasPrefix("10.244.2.") == true, "node2 sends from its VTEP address: \(String(describing: fromNode))")
+            // The node's own underlay address (leaves the cluster CIDR; no VXLAN).
+            let underlay = try transfer(c, from: podA, to: n2.ns, n2.underlayIP, bytes: 1000)
+            #expect(underlay?.bytes == 1000, "\(String(describing: underlay))")
+        }
+    }
+
     // MARK: Observation
 
     /// The id of our program (`swcni_datapath`, tc handle 0x5343) on the ingress hook of
