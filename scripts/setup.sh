@@ -35,12 +35,13 @@ if [ "$DEPS" = 1 ]; then
     echo "==> apt-get: libraries, kernel tools and the Go reference plugins"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    # -dev libraries we link; tools tests use to observe the kernel; the reference
-    # plugins (containernetworking-plugins) for side-by-side tests and benchmarks;
-    # iperf3 for throughput benchmarks.
+    # -dev libraries we link (libbpf for the vxlan eBPF data path); tools tests use to
+    # observe the kernel (bpftool reads the data path's maps); the reference plugins
+    # (containernetworking-plugins) for side-by-side tests and benchmarks; iperf3 for
+    # throughput benchmarks.
     apt-get install -y -qq --no-install-recommends \
-        pkg-config libmnl-dev libnftables-dev \
-        iproute2 nftables procps util-linux \
+        pkg-config libmnl-dev libnftables-dev libbpf-dev \
+        iproute2 nftables procps util-linux bpftool \
         iputils-ping containernetworking-plugins iperf3 python3 >/dev/null
 fi
 
