@@ -32,7 +32,7 @@ struct NodeDataPath {
         } else {
             let (program, maps) = try DataPathProgram.load()
             path = NodeDataPath(program: program, maps: maps)
-            try path.adoptEarlierInstance(links: links, vtepIndex: vtepIndex)
+            try path.adoptEarlierInstance(links: links, vtepIndex: vtepIndex, underlayIndex: encapsulates ? underlay.index : nil)
             try program.attach(to: vtepIndex)
         }
         let node = DataPathLayout.NodeEntry(
@@ -90,17 +90,30 @@ struct NodeDataPath {
         for (key, value) in wantedByKey { try maps.peers.update(key, value) }
     }
 
-    /// After a new load: re-attach every device that carries an earlier instance and copy
-    /// that instance's pod entries.
-    private func adoptEarlierInstance(links: [Link], vtepIndex: Int32) throws(BPFError) {
-        var copied = false
+    /// After a new load: copy the pod entries of every earlier instance still attached to a
+    /// device, and move those pods' veths and the current underlay device to the new
+    /// instance. Any other device carrying an earlier instance (the previous underlay,
+    /// when the VTEP moved to another one) loses the filter.
+    private func adoptEarlierInstance(links: [Link], vtepIndex: Int32, underlayIndex: Int32?) throws(BPFError) {
+        var podInterfaces: [UInt32: Set<Int32>] = [:]  // by earlier instance
         for link in links where link.index != vtepIndex {
             guard let earlier = try DataPathProgram.attached(to: link.index) else { continue }
-            if !copied, let earlierMaps = try? earlier.maps() {
-                for (key, value) in try earlierMaps.pods.elements() { try maps.pods.update(key, value) }
-                copied = true
+            let id = try earlier.id()
+            if podInterfaces[id] == nil {
+                var interfaces: Set<Int32> = []
+                if let earlierMaps = try? earlier.maps() {
+                    for (key, value) in try earlierMaps.pods.elements() {
+                        try maps.pods.update(key, value)
+                        if let entry = DataPathLayout.PodEntry(bytes: value) { interfaces.insert(entry.hostInterfaceIndex) }
+                    }
+                }
+                podInterfaces[id] = interfaces
             }
-            try program.attach(to: link.index)
+            if link.index == underlayIndex || podInterfaces[id]?.contains(link.index) == true {
+                try program.attach(to: link.index)
+            } else {
+                try DataPathProgram.detach(from: link.index)
+            }
         }
     }
 
