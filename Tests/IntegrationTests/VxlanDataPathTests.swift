@@ -429,6 +429,30 @@ struct VxlanDataPathTests {
         }
     }
 
+    @Test func movingToAnotherUnderlayLeavesNoFilterOnTheOldOne() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.57.11/24", "192.168.57.12/24"]) { c in
+            let n1 = c.nodes[0]
+            try n1.ns.run(["ip", "link", "add", "side0", "type", "veth", "peer", "name", "side1"])
+            try n1.ns.run(["ip", "addr", "add", "172.31.0.1/24", "dev", "side0"])
+            try n1.ns.run(["ip", "link", "set", "side1", "up"])
+            try n1.ns.run(["ip", "link", "set", "side0", "up"])
+            let (_, _, result) = try c.addPod(n1, id: "pod-a")
+            let veth = try #require(Self.hostVeth(result))
+            #expect(try Set(Self.filteredDevices(n1.ns).keys) == ["vxlan.1", "eth0", veth])
+
+            // The VTEP moves to side0 (recreated): the data path follows it, and eth0, no
+            // longer the underlay, keeps no filter of ours.
+            try c.writeConflist(n1, vxlanOptions: #""localIP": "172.31.0.1""#)
+            let out = try c.cnictl(n1, ["reconcile-peers"])
+            #expect(out.status == 0, "\(out.summary)")
+            let info = (try c.vtep(n1)?["linkinfo"] as? [String: Any])?["info_data"] as? [String: Any]
+            #expect(info?["link"] as? String == "side0")
+            let id = try #require(try Self.programID(n1.ns, "vxlan.1"))
+            let devices = try Self.filteredDevices(n1.ns)
+            #expect(devices == ["vxlan.1": id, "side0": id, veth: id], "\(devices)")
+        }
+    }
+
     // MARK: Observation
 
     /// The id of our program (`swcni_datapath`, tc handle 0x5343) on the ingress hook of
