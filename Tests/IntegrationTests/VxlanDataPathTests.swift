@@ -453,6 +453,70 @@ struct VxlanDataPathTests {
         }
     }
 
+    @Test func twoVxlanNetworksKeepTheirOwnInstances() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.56.11/24", "192.168.56.12/24"]) { c in
+            // A second network on the same nodes: VNI 2 (vxlan.2), bridge cni1, 10.245.i.0/24.
+            let peers2 = "\(c.dir)/peers2.json"
+            let items = c.nodes.enumerated().map { i, n in
+                "{\"name\": \"\(n.name)\", \"underlayIP\": \"\(n.underlayIP)\", \"podCIDRs\": [\"10.245.\(i + 1).0/24\"]}"
+            }
+            try "{\"nodes\": [\(items.joined(separator: ", "))]}".write(toFile: peers2, atomically: true, encoding: .utf8)
+            func conflist2(_ i: Int, _ options: String = "") throws -> String {
+                let node = c.nodes[i]
+                let path = "\(c.dir)/\(node.name)/two.conflist"
+                try """
+                    {"cniVersion": "1.1.0", "name": "vxlan-two", "plugins": [
+                      {"type": "bridge", "bridge": "cni1", "isGateway": true, "isDefaultGateway": true, "ipMasq": false,
+                       "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.245.\(i + 1).0/24"}]], "dataDir": "\(c.dir)/\(node.name)/ipam2"}},
+                      {"type": "vxlan", "vni": 2, "nodeName": "\(node.name)", "clusterCIDRs": ["10.245.0.0/16"], "peersFile": "\(peers2)"\(options)}
+                    ]}
+                    """.write(toFile: path, atomically: true, encoding: .utf8)
+                return path
+            }
+            func add2(_ i: Int, _ id: String) throws -> (TestNamespace, String, String) {
+                let pod = try c.newPod()
+                let out = try CnictlRun.run(
+                    ["add", "vxlan-two", pod.path, "--container-id", id, "--conf", try conflist2(i), "--bin-dir", TestEnvironment.binDir,
+                     "--cache-dir", c.nodes[i].cacheDir], inNS: c.nodes[i].ns.name)
+                let json = try #require(out.json, "\(out.summary)")
+                let ip = try #require(((json["ips"] as? [[String: Any]])?.first?["address"] as? String)?.split(separator: "/").first)
+                return (pod, String(ip), try #require(Self.hostVeth(json)))
+            }
+            let n1 = c.nodes[0]
+            let (pod1, ip1, result1) = try c.addPod(n1, id: "one-a")
+            let veth1 = try #require(Self.hostVeth(result1))
+            let (pod2, ip2, veth2) = try add2(0, "two-a")
+            let (remote1, ipRemote1, _) = try c.addPod(c.nodes[1], id: "one-b")
+            let (remote2, ipRemote2, _) = try add2(1, "two-b")
+
+            // One instance per VTEP; each pod on its own network's.
+            let id1 = try #require(try Self.programID(n1.ns, "vxlan.1"))
+            let id2 = try #require(try Self.programID(n1.ns, "vxlan.2"))
+            #expect(id1 != id2)
+            var devices = try Self.filteredDevices(n1.ns)
+            #expect(devices[veth1] == id1 && devices[veth2] == id2, "\(devices)")
+            #expect(Set(devices.keys) == ["vxlan.1", "vxlan.2", "eth0", veth1, veth2], "\(devices)")
+            #expect(try Self.podAddresses(n1.ns) == [ip1], "network 1's map holds network 1's pod only")
+            func traffic() throws {
+                for (from, to, source, destination) in [(pod1, remote1, ip1, ipRemote1), (pod2, remote2, ip2, ipRemote2), (remote1, pod1, ipRemote1, ip1)] {
+                    let seen = try transfer(c, from: from, to: to, destination, bytes: 100_000)
+                    #expect(seen?.peer == source && seen?.bytes == 100_000, "\(source) -> \(destination): \(String(describing: seen))")
+                }
+            }
+            try traffic()
+
+            // Network 2 goes to the kernel path: network 1 keeps its data path.
+            try _ = conflist2(0, #", "dataPath": "kernel""#)
+            let out = try CnictlRun.run(
+                ["reconcile-peers", "vxlan-two", "--conf", "\(c.dir)/node1/two.conflist", "--bin-dir", TestEnvironment.binDir], inNS: n1.ns.name)
+            #expect(out.status == 0, "\(out.summary)")
+            #expect(try c.cnictl(n1, ["reconcile-peers"]).status == 0)
+            devices = try Self.filteredDevices(n1.ns)
+            #expect(devices == ["vxlan.1": id1, "eth0": id1, veth1: id1], "\(devices)")
+            try traffic()
+        }
+    }
+
     // MARK: Observation
 
     /// The id of our program (`swcni_datapath`, tc handle 0x5343) on the ingress hook of
@@ -517,10 +581,11 @@ struct VxlanDataPathTests {
         }.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
     }
 
-    /// The host-side veth of a bridge ADD result (no sandbox, not the bridge).
+    /// The host-side veth of a bridge ADD result (no sandbox, not the bridge: cni0, or cni1
+    /// for a second network).
     static func hostVeth(_ result: [String: Any]) -> String? {
         let interfaces = result["interfaces"] as? [[String: Any]] ?? []
-        return interfaces.first { $0["sandbox"] == nil && $0["name"] as? String != "cni0" }?["name"] as? String
+        return interfaces.first { $0["sandbox"] == nil && !["cni0", "cni1"].contains($0["name"] as? String) }?["name"] as? String
     }
 
     static func counters(_ ns: TestNamespace, _ device: String) throws -> (rx: Int, tx: Int) {
