@@ -113,7 +113,8 @@ let package = Package(
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink", "NFTables", "NetworkPolicy"]),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink", "NFTables", "NetworkPolicy", "VxlanPlugin"]),
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
         .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),

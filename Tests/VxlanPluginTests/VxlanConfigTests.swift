@@ -13,6 +13,7 @@ struct VxlanConfigTests {
         #expect(c.device == "vxlan.1")
         #expect(c.localIP == nil && c.underlayInterface == nil && c.mtu == nil)
         #expect(!c.directRouting && !c.learning && !c.ipMasq)
+        #expect(c.dataPath == .auto)
         #expect(c.nodes.count == 3)
         #expect(c.nodes[1].podCIDRs.map(\.description) == ["10.244.2.0/24", "fd00:2::/64"])
         #expect(c.nodes[2].vtepMAC == MACAddress("02:00:00:00:00:03"))
@@ -32,6 +33,12 @@ struct VxlanConfigTests {
         #expect(c.peersFile == "/p.json" && c.nodeName == "a" && c.directRouting && c.learning && c.ipMasq)
     }
 
+    @Test func dataPathValues() throws {
+        #expect(try vxlanConfig("{\"dataPath\": \"auto\", \(threeNodes)}").dataPath == .auto)
+        #expect(try vxlanConfig("{\"dataPath\": \"ebpf\", \(threeNodes)}").dataPath == .ebpf)
+        #expect(try vxlanConfig("{\"dataPath\": \"kernel\", \(threeNodes)}").dataPath == .kernel)
+    }
+
     @Test func deviceNameFollowsVNI() throws {
         #expect(try vxlanConfig("{\"vni\": 16777215, \(threeNodes)}").device == "vxlan.16777215")
     }
@@ -46,6 +53,9 @@ struct VxlanConfigTests {
         ("{\"device\": \"bad/name\", NODES}", .invalidNetworkConfig, "invalid device name"),
         ("{\"mtu\": 67, NODES}", .invalidNetworkConfig, "invalid mtu"),
         ("{\"localIP\": \"1.2.3\", NODES}", .invalidNetworkConfig, "invalid IP address"),
+        ("{\"dataPath\": \"xdp\", NODES}", .invalidNetworkConfig, "invalid dataPath \"xdp\""),
+        ("{\"dataPath\": \"EBPF\", NODES}", .invalidNetworkConfig, "invalid dataPath"),
+        ("{\"dataPath\": true, NODES}", .decodingFailure, "wrong type for field \"dataPath\""),
         ("{\"clusterCIDRs\": [\"10.0.0.0\"], NODES}", .invalidNetworkConfig, "invalid CIDR"),
         ("{}", .invalidNetworkConfig, "no cluster nodes configured"),
         ("{\"nodes\": [{\"name\": \"a\", \"podCIDRs\": [\"10.0.0.0/24\"]}]}", .invalidNetworkConfig, "nodes[0].underlayIP is required"),

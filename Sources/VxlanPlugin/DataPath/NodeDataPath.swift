@@ -32,7 +32,7 @@ struct NodeDataPath {
         } else {
             let (program, maps) = try DataPathProgram.load()
             path = NodeDataPath(program: program, maps: maps)
-            try path.adoptEarlierInstance(links: links, vtepIndex: vtepIndex)
+            try path.adoptEarlierInstance(links: links, vtepIndex: vtepIndex, underlayIndex: encapsulates ? underlay.index : nil)
             try program.attach(to: vtepIndex)
         }
         let node = DataPathLayout.NodeEntry(
@@ -55,12 +55,24 @@ struct NodeDataPath {
         return path
     }
 
-    /// Removes the data path from the node (`dataPath: "kernel"`): the filter on every
-    /// device that carries it. Pods then take the kernel path.
-    static func remove(socket: NetlinkSocket) throws {
-        for link in try socket.links() where try DataPathProgram.attached(to: link.index) != nil {
-            try DataPathProgram.detach(from: link.index)
+    /// Removes this VTEP's data path from the node (`dataPath: "kernel"`): the filter on
+    /// every device that carries the VTEP's instance (when the VTEP carries none, e.g. after
+    /// a failed set-up: every instance no VTEP carries). Pods then take the kernel path.
+    /// Another vxlan network's instance (on its own VTEP) stays.
+    static func remove(vtepIndex: Int32, socket: NetlinkSocket) throws {
+        let links = try socket.links()
+        var ids: [Int32: UInt32] = [:]
+        for link in links {
+            if let program = try DataPathProgram.attached(to: link.index) { ids[link.index] = try program.id() }
         }
+        let removed: Set<UInt32>
+        if let own = ids[vtepIndex] {
+            removed = [own]
+        } else {
+            let onVteps = Set(links.filter { $0.kind == "vxlan" }.compactMap { ids[$0.index] })
+            removed = Set(ids.values).subtracting(onVteps)
+        }
+        for (index, id) in ids where removed.contains(id) { try DataPathProgram.detach(from: index) }
     }
 
     /// The peer entries the plan needs: each VXLAN peer's IPv4 pod CIDRs.
@@ -90,17 +102,40 @@ struct NodeDataPath {
         for (key, value) in wantedByKey { try maps.peers.update(key, value) }
     }
 
-    /// After a new load: re-attach every device that carries an earlier instance and copy
-    /// that instance's pod entries.
-    private func adoptEarlierInstance(links: [Link], vtepIndex: Int32) throws(BPFError) {
-        var copied = false
+    /// After a new load: copy the pod entries of every earlier instance of this network
+    /// still attached to a device (one no other VTEP carries), and move those pods' veths
+    /// and the current underlay device to the new instance. Any other device carrying such
+    /// an earlier instance (the previous underlay, when the VTEP moved to another one)
+    /// loses the filter.
+    private func adoptEarlierInstance(links: [Link], vtepIndex: Int32, underlayIndex: Int32?) throws(BPFError) {
+        // Instances on other VTEPs belong to other vxlan networks: their devices stay theirs.
+        var foreign: Set<UInt32> = []
+        for link in links where link.kind == "vxlan" && link.index != vtepIndex {
+            if let program = try DataPathProgram.attached(to: link.index) { foreign.insert(try program.id()) }
+        }
+        var podInterfaces: [UInt32: Set<Int32>] = [:]  // by earlier instance
         for link in links where link.index != vtepIndex {
             guard let earlier = try DataPathProgram.attached(to: link.index) else { continue }
-            if !copied, let earlierMaps = try? earlier.maps() {
-                for (key, value) in try earlierMaps.pods.elements() { try maps.pods.update(key, value) }
-                copied = true
+            let id = try earlier.id()
+            if foreign.contains(id) {
+                // The underlay may carry another network's instance: ensure takes it over.
+                continue
             }
-            try program.attach(to: link.index)
+            if podInterfaces[id] == nil {
+                var interfaces: Set<Int32> = []
+                if let earlierMaps = try? earlier.maps() {
+                    for (key, value) in try earlierMaps.pods.elements() {
+                        try maps.pods.update(key, value)
+                        if let entry = DataPathLayout.PodEntry(bytes: value) { interfaces.insert(entry.hostInterfaceIndex) }
+                    }
+                }
+                podInterfaces[id] = interfaces
+            }
+            if link.index == underlayIndex || podInterfaces[id]?.contains(link.index) == true {
+                try program.attach(to: link.index)
+            } else {
+                try DataPathProgram.detach(from: link.index)
+            }
         }
     }
 

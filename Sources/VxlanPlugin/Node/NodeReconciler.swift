@@ -91,7 +91,7 @@ public struct NodeReconciler {
     {
         if config.dataPath == .kernel {
             if (try? NodeDataPath.find(vtepIndex: vtep)) != nil {
-                try attempt("remove the eBPF data path") { try NodeDataPath.remove(socket: socket) }
+                try attempt("remove the eBPF data path") { try NodeDataPath.remove(vtepIndex: vtep, socket: socket) }
             }
             return nil
         }
@@ -103,7 +103,7 @@ public struct NodeReconciler {
                 throw CNIError(.internalError, "set up the eBPF data path (dataPath \"ebpf\")", details: String(describing: error))
             }
             Log.warning("eBPF data path unavailable, pods take the kernel path: \(error)")
-            try? NodeDataPath.remove(socket: socket)
+            try? NodeDataPath.remove(vtepIndex: vtep, socket: socket)
             return nil
         }
     }

@@ -43,9 +43,10 @@ enum TestEnvironment {
     }()
 
     private static let counter = Counter()
-    /// A unique short name such as `swcni-3a1f2b-7` (at most 15 bytes when `prefix` is short).
+    /// A unique short name such as `swcni-3a1f2b-7` (at most 15 bytes when `prefix` has at
+    /// most 3: the counter is hexadecimal, so a full run's ~1000+ names keep it at 3 digits).
     static func uniqueName(_ prefix: String = "swcni") -> String {
-        "\(prefix)-\(runID)-\(counter.next())"
+        "\(prefix)-\(runID)-\(String(counter.next(), radix: 16))"
     }
 
     /// A new temporary directory, removed by the caller.
