@@ -73,7 +73,7 @@ fi
 if [ "$RUN_VXLAN" = 1 ]; then
     need bridge host-local vxlan cnictl
     echo
-    echo "== vxlan (2 nodes x 2 pods in namespaces; medians of 5 interleaved 3 s iperf3 runs)"
+    echo "== vxlan (2 nodes x 2 pods in namespaces; medians of 7 interleaved 3 s iperf3 runs, client and server pinned to CPUs 0 and 1)"
     out=$(scripts/demo.sh --nodes 2 --pods 2 --bench --bin-dir "$BIN_DIR" 2>&1) || { echo "$out" >&2; exit 1; }
     echo "$out" | grep 'data path (dataPath' || true
     echo "$out" | sed -n '/^==> bench/,/ratio pod\/node/p'

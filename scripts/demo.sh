@@ -11,7 +11,8 @@
 #
 # --bench adds, between node1 and node2: iperf3 TCP throughput pod-to-pod (through VXLAN)
 # against the same iperf3 between the two node namespaces over the underlay, and TCP
-# request/response latency (one-byte ping-pong) for both.
+# request/response latency (one-byte ping-pong) for both: medians of --bench-rounds N (7)
+# interleaved 3 s runs, iperf3's client pinned to CPU 0 and its server to CPU 1.
 # --direct-routing sets the vxlan plugin's directRouting: nodes share the underlay's L2
 # subnet, so pod traffic between them is routed to the peer node without encapsulation.
 # --data-path sets the vxlan plugin's dataPath (default auto: the eBPF data path where it
@@ -27,6 +28,7 @@ KEEP=0
 BENCH=0
 DIRECT_ROUTING=false
 DATA_PATH=auto
+BENCH_ROUNDS=7
 BIN_DIR=${CNI_PATH:-}
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
         --keep) KEEP=1; shift ;;
         --bin-dir) BIN_DIR=$2; shift 2 ;;
         --bench) BENCH=1; shift ;;
+        --bench-rounds) BENCH_ROUNDS=$2; shift 2 ;;
         --direct-routing) DIRECT_ROUTING=true; shift ;;
         --data-path) DATA_PATH=$2; shift 2 ;;
         -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
@@ -190,16 +193,22 @@ if [ "$BENCH" = 1 ]; then
     command -v iperf3 >/dev/null || { echo "demo.sh: --bench needs iperf3" >&2; exit 1; }
     ip netns exec "$(node_ns 2)" python3 "$PODNET" serve >/dev/null 2>&1 &
     SERVERS+=($!)
-    ip netns exec "$(pod_ns 2 1)" iperf3 -s -D >/dev/null 2>&1
-    ip netns exec "$(node_ns 2)" iperf3 -s -D >/dev/null 2>&1
+    # iperf3's client on CPU 0 and server on CPU 1 (both paths alike): on a 2-CPU machine the
+    # two "nodes" share the CPUs, and a scheduler that sometimes puts both ends on one CPU
+    # makes single runs swing by +-20%; pinned, each end's softirq work stays with it, as on
+    # two machines.
+    CLIENT=(); SERVER=()
+    if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then CLIENT=(taskset -c 0); SERVER=(taskset -c 1); fi
+    ip netns exec "$(pod_ns 2 1)" ${SERVER[@]+"${SERVER[@]}"} iperf3 -s -D >/dev/null 2>&1
+    ip netns exec "$(node_ns 2)" ${SERVER[@]+"${SERVER[@]}"} iperf3 -s -D >/dev/null 2>&1
     sleep 0.5
     gbps() { python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'; }
     median() { python3 -c 'import sys; v = sorted(float(x) for x in sys.argv[1:]); print("%.2f" % v[len(v) // 2])' "$@"; }
     # Interleaved rounds, median of each: the two paths see the same machine load.
     pod_runs=(); node_runs=()
-    for _ in 1 2 3 4 5; do
-        pod_runs+=("$(ip netns exec "$(pod_ns 1 1)" iperf3 -c "${POD_IP[2.1]}" -t 3 -J | gbps)")
-        node_runs+=("$(ip netns exec "$(node_ns 1)" iperf3 -c "$(node_ip 2)" -t 3 -J | gbps)")
+    for _ in $(seq 1 "$BENCH_ROUNDS"); do
+        pod_runs+=("$(ip netns exec "$(pod_ns 1 1)" ${CLIENT[@]+"${CLIENT[@]}"} iperf3 -c "${POD_IP[2.1]}" -t 3 -J | gbps)")
+        node_runs+=("$(ip netns exec "$(node_ns 1)" ${CLIENT[@]+"${CLIENT[@]}"} iperf3 -c "$(node_ip 2)" -t 3 -J | gbps)")
     done
     pod_bw=$(median "${pod_runs[@]}"); node_bw=$(median "${node_runs[@]}")
     echo "    runs (Gbit/s) pod: ${pod_runs[*]}; node: ${node_runs[*]}"
@@ -212,14 +221,15 @@ if [ "$BENCH" = 1 ]; then
     printf '%-34s %-14s %s\n' "node to node (underlay, MTU 1500)" "$node_bw Gbit/s" "$node_rr"
     if [ "$PODS" -ge 2 ]; then
         # Same-node pod pair: bridge only, no VXLAN (separates the overlay's cost from the pod path's).
-        ip netns exec "$(pod_ns 1 2)" iperf3 -s -D >/dev/null 2>&1
+        ip netns exec "$(pod_ns 1 2)" ${SERVER[@]+"${SERVER[@]}"} iperf3 -s -D >/dev/null 2>&1
         sleep 0.3
-        local_bw=$(ip netns exec "$(pod_ns 1 1)" iperf3 -c "${POD_IP[1.2]}" -t 3 -J | gbps)
+        local_bw=$(ip netns exec "$(pod_ns 1 1)" ${CLIENT[@]+"${CLIENT[@]}"} iperf3 -c "${POD_IP[1.2]}" -t 3 -J | gbps)
         local_rr=$(ip netns exec "$(pod_ns 1 1)" python3 "$PODNET" rr "${POD_IP[1.2]}" 5000)
-        printf '%-34s %-14s %s\n' "pod to pod, same node (bridge)" "$local_bw Gbit/s" "$local_rr"
+        SAME_NODE="bridge"; case "$DATA_PATH_USED" in eBPF*) SAME_NODE="eBPF, no bridge" ;; esac
+        printf '%-34s %-14s %s\n' "pod to pod, same node ($SAME_NODE)" "$local_bw Gbit/s" "$local_rr"
         for pid in $(ip netns pids "$(pod_ns 1 2)"); do [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = iperf3 ] && kill "$pid"; done
     fi
-    echo "    ratio pod/node throughput (medians of 5 interleaved 3 s runs): $(python3 -c "print('%.2f' % ($pod_bw / $node_bw))")"
+    echo "    ratio pod/node throughput (medians of $BENCH_ROUNDS interleaved 3 s runs${CLIENT[*]:+, client on CPU 0, server on CPU 1}): $(python3 -c "print('%.2f' % ($pod_bw / $node_bw))")"
     pkill_iperf
 fi
 
