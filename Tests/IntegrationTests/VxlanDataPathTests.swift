@@ -12,8 +12,9 @@ import VxlanPlugin
 @Suite("vxlan eBPF data path", .enabled(if: TestEnvironment.canRunNetNSTests))
 struct VxlanDataPathTests {
     static let podnet = VxlanPodTests.podnet
-    /// Frames the kernel path may still see while a transfer takes the data path: ARP/ND
-    /// and the like, never the transfer itself (thousands of packets).
+    /// Frames a device on the kernel path may still see while a transfer takes the data
+    /// path: ARP/ND and the like, never the transfer itself (`bulkBytes` is at least
+    /// `bulkBytes / 65_536` = 305 packets even as GSO/GRO super-packets).
     static let background = 20
     static let bulkBytes = 20_000_000
 
@@ -515,6 +516,67 @@ struct VxlanDataPathTests {
             #expect(devices == ["vxlan.1": id1, "eth0": id1, veth1: id1], "\(devices)")
             try traffic()
         }
+    }
+
+    @Test func hopLimitDropsAsOnTheKernelPath() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.55.11/24", "192.168.55.12/24"]) { c in
+            let (n1, n2) = (c.nodes[0], c.nodes[1])
+            let (podA, _, _) = try c.addPod(n1, id: "pod-a")
+            let (podB, ipB, _) = try c.addPod(n2, id: "pod-b")
+            let (podC, ipC, _) = try c.addPod(n1, id: "pod-c")
+            // The TTL a datagram from A arrives with: to B (routed by both nodes) and to C
+            // (switched by node1's bridge), on the data path and then on the kernel path.
+            let ebpf = try [ttl(c, from: podA, to: podB, ipB), ttl(c, from: podA, to: podC, ipC)]
+            #expect(try Self.programID(n1.ns, "vxlan.1") != nil)
+            for node in [n1, n2] {
+                try c.writeConflist(node, vxlanOptions: #""dataPath": "kernel""#)
+                #expect(try c.cnictl(node, ["reconcile-peers"]).status == 0)
+                #expect(try Self.filteredDevices(node.ns).isEmpty)
+            }
+            let kernel = try [ttl(c, from: podA, to: podB, ipB), ttl(c, from: podA, to: podC, ipC)]
+            #expect(ebpf == kernel, "eBPF \(ebpf), kernel \(kernel)")
+            #expect(kernel == [62, 64], "two routers across nodes, none within one")
+        }
+    }
+
+    /// A UDP echo on :7791 that answers each datagram with the TTL it arrived with.
+    static let ttlScript = """
+        import os, socket, struct, sys
+        if sys.argv[1] == "serve":
+            os.closerange(3, 4096)
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.IPPROTO_IP, 12, 1)  # IP_RECVTTL (not in Python's socket module)
+            s.bind(("0.0.0.0", 7791))
+            while True:
+                data, ancillary, _, peer = s.recvmsg(100, 100)
+                ttl = [struct.unpack("i", d[:4])[0] for level, kind, d in ancillary if level == socket.IPPROTO_IP and kind == socket.IP_TTL]
+                s.sendto(str(ttl[0] if ttl else -1).encode(), peer)
+        else:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(1)
+            for _ in range(5):
+                s.sendto(b"x", (sys.argv[2], 7791))
+                try:
+                    print(s.recv(100).decode())
+                    break
+                except socket.timeout:
+                    pass
+        """
+
+    func ttl(_ c: VxlanCluster, from pod: TestNamespace, to server: TestNamespace, _ ip: String) throws -> Int? {
+        let path = "\(c.dir)/ttl.py"
+        if !FileManager.default.fileExists(atPath: path) { try Self.ttlScript.write(toFile: path, atomically: true, encoding: .utf8) }
+        let script = "ip netns exec \(server.name) python3 \(path) serve </dev/null >/dev/null 2>&1 & echo $!"
+        let pid = try Shell.must(["sh", "-c", script]).trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? Shell.run(["kill", "-9", pid]) }
+        for _ in 0..<100 {
+            if try server.run(["ss", "-Hunl", "sport = :7791"]).contains("7791") { break }
+            usleep(50_000)
+        }
+        let out = try Shell.run(["ip", "netns", "exec", pod.name, "python3", path, "send", ip])
+        let value = Int(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        if value == nil { Issue.record("no TTL from \(ip): \(out.stdout) \(out.stderr)") }
+        return value
     }
 
     // MARK: Observation
