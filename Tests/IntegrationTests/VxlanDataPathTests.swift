@@ -581,10 +581,10 @@ struct VxlanDataPathTests {
 
     /// A pod connecting to a service address that node1 translates (as kube-proxy does) to
     /// a backend pod on node2 or node1: the replies must reach the client from the service
-    /// address, which takes node1's conntrack. KNOWN ISSUE on the eBPF data path: replies
-    /// delivered by the program (decapsulated from the underlay, or from a local backend's
-    /// veth) skip conntrack, so the client sees the backend's own address and the
-    /// connection never completes. The kernel path is the control.
+    /// address, which takes node1's conntrack. On the eBPF data path the program sees the
+    /// flow's NAT entry (conntrack kfunc) and leaves the replies to the kernel path; without
+    /// that check the client would see the backend's own address and the connection never
+    /// complete. The kernel path is the control.
     @Test(arguments: ["kernel", "auto"])
     func serviceAddressTranslatedOnTheClientNode(dataPath: String) throws {
         try VxlanCluster.with(underlayIPs: ["192.168.54.11/24", "192.168.54.12/24"], vxlanOptions: "\"dataPath\": \"\(dataPath)\"") { c in
@@ -610,11 +610,7 @@ struct VxlanDataPathTests {
                     let seen = try transfer(c, from: podA, to: backend, service, bytes: 100_000, timeout: 2)
                     #expect(seen?.peer == ipA && seen?.bytes == 100_000, "\(label): \(String(describing: seen))")
                 }
-                if dataPath == "kernel" {
-                    try check()
-                } else {
-                    withKnownIssue("eBPF data path: replies skip the client node's conntrack (\(label))") { try check() }
-                }
+                try check()
             }
         }
     }
