@@ -8,7 +8,7 @@ import Testing
 @Suite("vxlan eBPF data path and NAT", .enabled(if: TestEnvironment.canRunNetNSTests))
 struct VxlanDataPathNATTests {
     static let two = ["192.168.61.11/24", "192.168.61.12/24"]
-    static let podnet = "\(TestEnvironment.packageRoot)/scripts/demo/podnet.py"
+    static let podnet = PodNet.script
 
     /// Both nodes run the eBPF data path (dataPath ebpf fails the ADD otherwise).
     func ebpfCluster(_ body: (VxlanCluster, (TestNamespace, String), (TestNamespace, String)) throws -> Void) throws {
@@ -30,7 +30,7 @@ struct VxlanDataPathNATTests {
                 "nft",
                 "add table ip swcnitest_svc; add chain ip swcnitest_svc pre { type nat hook prerouting priority dstnat; }; add rule ip swcnitest_svc pre ip daddr 10.96.0.10 tcp dport 7777 dnat to \(b.1):7777",
             ])
-            try withServer(in: b.0) {
+            try PodNet.withServer(in: b.0) {
                 // The reply reaches node1 from node2's pod; only node1's conntrack turns its
                 // source back into 10.96.0.10, without which the client's socket rejects it.
                 let seen = try a.0.run(["python3", Self.podnet, "tcp", "10.96.0.10"]).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -50,22 +50,10 @@ struct VxlanDataPathNATTests {
                 "nft",
                 "add table ip swcnitest_hp; add chain ip swcnitest_hp pre { type nat hook prerouting priority dstnat; }; add rule ip swcnitest_hp pre ip daddr 192.168.61.12 tcp dport 7777 dnat to \(b.1):7777",
             ])
-            try withServer(in: b.0) {
+            try PodNet.withServer(in: b.0) {
                 let seen = try a.0.run(["python3", Self.podnet, "tcp", "192.168.61.12"]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == a.1, "the server saw \(seen)")
             }
         }
-    }
-
-    /// Runs podnet's echo server in `pod` while `body` runs (detached, killed afterwards).
-    func withServer(in pod: TestNamespace, _ body: () throws -> Void) throws {
-        let script = "ip netns exec \(pod.name) python3 \(Self.podnet) serve </dev/null >/dev/null 2>&1 & echo $!"
-        let pid = try Shell.must(["sh", "-c", script]).trimmingCharacters(in: .whitespacesAndNewlines)
-        defer { _ = try? Shell.run(["kill", "-9", pid]) }
-        for _ in 0..<100 {
-            if try pod.run(["ss", "-Htln", "sport = :7777"]).contains("7777") { break }
-            usleep(50_000)
-        }
-        try body()
     }
 }

@@ -43,11 +43,11 @@ struct VxlanDataPathTests {
             #expect(try Self.podAddresses(c.nodes[0].ns) == [ipA])
             #expect(try Self.podAddresses(c.nodes[1].ns) == [ipB])
 
-            try withServer(in: podB) {
+            try PodNet.withServer(in: podB) {
                 let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipA, "node2's pod saw \(seen), node1's pod is \(ipA)")
             }
-            try withServer(in: podA) {
+            try PodNet.withServer(in: podA) {
                 let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipB)
             }
@@ -59,11 +59,7 @@ struct VxlanDataPathTests {
             let before = try watched.map { try Self.counters($0.0.ns, $0.1) }
             #expect(try bulk(c, from: podA, to: podB, ipB) == Self.bulkBytes)
             let after = try watched.map { try Self.counters($0.0.ns, $0.1) }
-            for (i, (node, device)) in watched.enumerated() {
-                let rx = after[i].rx - before[i].rx
-                let tx = after[i].tx - before[i].tx
-                #expect(rx < Self.background && tx < Self.background, "\(node.name) \(device): rx +\(rx) tx +\(tx) packets")
-            }
+            Self.expectQuiet(watched, before, after)
             let vxlan = try c.underlayUDPBytes()
             #expect(vxlan > Self.bulkBytes, "UDP 4789 bytes on the underlay: \(vxlan)")
         }
@@ -81,11 +77,11 @@ struct VxlanDataPathTests {
             #expect(try Set(Self.filteredDevices(n1.ns).keys) == ["vxlan.1", "eth0", veth])
             #expect(try Self.filteredDevices(n2.ns).isEmpty, "a kernel node has no filter of ours")
 
-            try withServer(in: podB) {
+            try PodNet.withServer(in: podB) {
                 let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipA)
             }
-            try withServer(in: podA) {
+            try PodNet.withServer(in: podA) {
                 let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipB)
             }
@@ -108,7 +104,7 @@ struct VxlanDataPathTests {
             let toKernel = try c.cnictl(n1, ["reconcile-peers"])
             #expect(toKernel.status == 0, "\(toKernel.summary)")
             #expect(try Self.filteredDevices(n1.ns).isEmpty, "no filter of ours left on node1")
-            try withServer(in: podB) {
+            try PodNet.withServer(in: podB) {
                 let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipA, "the kernel path carries the pod's traffic")
             }
@@ -125,7 +121,7 @@ struct VxlanDataPathTests {
             let (podD, ipD, resultD) = try c.addPod(n1, id: "pod-d")
             let vethD = try #require(Self.hostVeth(resultD))
             #expect(try Self.programID(n1.ns, vethD) == id)
-            try withServer(in: podB) {
+            try PodNet.withServer(in: podB) {
                 for (pod, ip) in [(podA, ipA), (podD, ipD)] {
                     let seen = try pod.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
                     #expect(seen == ip)
@@ -164,11 +160,11 @@ struct VxlanDataPathTests {
             let (podB, ipB, resultB) = try c.addPod(n1, id: "pod-b")
             let vethB = try #require(Self.hostVeth(resultB))
             #expect(try Self.programID(n1.ns, vethB) == Self.programID(n1.ns, "vxlan.1"))
-            try withServer(in: podB) {
+            try PodNet.withServer(in: podB) {
                 let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipA)
             }
-            try withServer(in: podA) {
+            try PodNet.withServer(in: podA) {
                 let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipB)
             }
@@ -204,11 +200,11 @@ struct VxlanDataPathTests {
             #expect(try Self.programID(n1.ns, veth) == newID, "the earlier pod's veth moved to the new instance")
             #expect(try Self.podAddresses(n1.ns) == [ipA], "the earlier pod's entry was copied")
 
-            try withServer(in: podB) {
+            try PodNet.withServer(in: podB) {
                 let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipA)
             }
-            try withServer(in: podA) {
+            try PodNet.withServer(in: podA) {
                 let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipB)
             }
@@ -236,7 +232,7 @@ struct VxlanDataPathTests {
             #expect(try node1.run { try DataPathPolicyMarks.marked() } == [address])
             #expect(try node1.run { try DataPathPolicyMarks.apply(isolated: [address]) } == 0, "idempotent")
             #expect(try Self.podAddresses(n1.ns) == [ipA, ipA2], "marked, not removed")
-            try withServer(in: podB) {
+            try PodNet.withServer(in: podB) {
                 let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipA)
             }
@@ -261,11 +257,7 @@ struct VxlanDataPathTests {
             before = try watched.map { try Self.counters($0.0.ns, $0.1) }
             #expect(try bulk(c, from: podA, to: podB, ipB) == Self.bulkBytes)
             after = try watched.map { try Self.counters($0.0.ns, $0.1) }
-            for (i, (node, device)) in watched.enumerated() {
-                let rx = after[i].rx - before[i].rx
-                let tx = after[i].tx - before[i].tx
-                #expect(rx < Self.background && tx < Self.background, "\(node.name) \(device): rx +\(rx) tx +\(tx) packets")
-            }
+            Self.expectQuiet(watched, before, after)
         }
     }
 
@@ -287,7 +279,7 @@ struct VxlanDataPathTests {
             var after = try [Self.counters(n1.ns, "vxlan.1"), Self.counters(n1.ns, "cni0")]
             #expect(after[0].rx - before[0].rx >= packets, "node1's VTEP decapsulated: rx +\(after[0].rx - before[0].rx)")
             #expect(after[1].tx - before[1].tx < Self.background, "node1 cni0 tx +\(after[1].tx - before[1].tx)")
-            try withServer(in: podA) {
+            try PodNet.withServer(in: podA) {
                 let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipB)
             }
@@ -376,11 +368,7 @@ struct VxlanDataPathTests {
             let before = try watched.map { try Self.counters($0.0.ns, $0.1) }
             #expect(try bulk(c, from: podA, to: podB, b.v6) == Self.bulkBytes)
             let after = try watched.map { try Self.counters($0.0.ns, $0.1) }
-            for (i, (node, device)) in watched.enumerated() {
-                let rx = after[i].rx - before[i].rx
-                let tx = after[i].tx - before[i].tx
-                #expect(rx < Self.background && tx < Self.background, "\(node.name) \(device): rx +\(rx) tx +\(tx) packets")
-            }
+            Self.expectQuiet(watched, before, after)
         }
     }
 
@@ -617,6 +605,20 @@ struct VxlanDataPathTests {
 
     // MARK: Observation
 
+    /// Each watched device's counters moved by no more than background traffic.
+    static func expectQuiet(
+        _ watched: [(VxlanCluster.Node, String)], _ before: [(rx: Int, tx: Int)], _ after: [(rx: Int, tx: Int)],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        for (i, (node, device)) in watched.enumerated() {
+            let rx = after[i].rx - before[i].rx
+            let tx = after[i].tx - before[i].tx
+            #expect(
+                rx < background && tx < background, "\(node.name) \(device): rx +\(rx) tx +\(tx) packets",
+                sourceLocation: sourceLocation)
+        }
+    }
+
     /// The id of our program (`swcni_datapath`, tc handle 0x5343) on the ingress hook of
     /// `device` in `ns`, or nil when the device has no such filter.
     static func programID(_ ns: TestNamespace, _ device: String) throws -> Int? {
@@ -695,10 +697,6 @@ struct VxlanDataPathTests {
     }
 
     // MARK: Traffic
-
-    func withServer(in pod: TestNamespace, _ body: () throws -> Void) throws {
-        try VxlanPodTests().withServer(in: pod, body)
-    }
 
     /// A sink on TCP :7790 (IPv4 and IPv6) that answers each connection, at its end, with
     /// the peer address it saw and the number of bytes it received.

@@ -7,7 +7,7 @@ import Testing
 @Suite("vxlan pods across nodes", .enabled(if: TestEnvironment.canRunNetNSTests))
 struct VxlanPodTests {
     static let two = ["192.168.60.11/24", "192.168.60.12/24"]
-    static let podnet = "\(TestEnvironment.packageRoot)/scripts/demo/podnet.py"
+    static let podnet = PodNet.script
 
     func mtu(_ ns: TestNamespace, _ ifname: String) throws -> Int? { try ns.link(ifname)?["mtu"] as? Int }
 
@@ -81,11 +81,11 @@ struct VxlanPodTests {
             let (podB, ipB, _) = try c.addPod(c.nodes[1], id: "pod-b")
             // Count VXLAN (UDP 4789) between the node addresses where the underlay switches it.
             try c.underlay.run(["nft", "add table bridge swcnitest; add chain bridge swcnitest forwarded { type filter hook forward priority 0; }; add rule bridge swcnitest forwarded ip saddr 192.168.60.0/24 ip daddr 192.168.60.0/24 udp dport 4789 counter"])
-            try withServer(in: podB) {
+            try PodNet.withServer(in: podB) {
                 let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipA, "node2's pod saw \(seen), node1's pod is \(ipA)")
             }
-            try withServer(in: podA) {
+            try PodNet.withServer(in: podA) {
                 let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipB)
                 // The largest packet with DF crosses; one byte more is refused locally.
@@ -96,7 +96,7 @@ struct VxlanPodTests {
             // Leaving the cluster CIDR (to node2's own underlay address) is masqueraded to node1's.
             let ruleset = try c.nodes[0].ns.run(["nft", "list", "chain", "inet", "swcni_vxlan", "postrouting"])
             #expect(ruleset.contains("ip saddr 10.244.1.0/24 ip daddr != { 10.244.0.0/16, 224.0.0.0/4 }"), "\(ruleset)")
-            try withServer(in: c.nodes[1].ns) {
+            try PodNet.withServer(in: c.nodes[1].ns) {
                 let seen = try podA.run(["python3", Self.podnet, "tcp", "192.168.60.12"]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == "192.168.60.11")
             }
@@ -123,12 +123,12 @@ struct VxlanPodTests {
             #expect(try c.neighbours(n1).count == 1)
 
             let (podB, ipB, _) = try c.addPod(c.nodes[1], id: "pod-b")
-            try withServer(in: podB) {
+            try PodNet.withServer(in: podB) {
                 let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipA)
             }
             let (podC, ipC, _) = try c.addPod(c.nodes[2], id: "pod-c")
-            try withServer(in: podC) {
+            try PodNet.withServer(in: podC) {
                 let seen = try podA.run(["python3", Self.podnet, "tcp", ipC]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipA)
             }
@@ -141,19 +141,6 @@ struct VxlanPodTests {
                 "10.244.3.0/24 via 10.244.3.0 dev vxlan.1 onlink",
             ])
         }
-    }
-
-    /// Runs podnet's echo servers in `pod` while `body` runs. The server is started detached
-    /// (no pipes shared with the test process) and killed by its pid afterwards.
-    func withServer(in pod: TestNamespace, _ body: () throws -> Void) throws {
-        let script = "ip netns exec \(pod.name) python3 \(Self.podnet) serve </dev/null >/dev/null 2>&1 & echo $!"
-        let pid = try Shell.must(["sh", "-c", script]).trimmingCharacters(in: .whitespacesAndNewlines)
-        defer { _ = try? Shell.run(["kill", "-9", pid]) }
-        for _ in 0..<100 {
-            if try pod.run(["ss", "-Htln", "sport = :7777"]).contains("7777") { break }
-            usleep(50_000)
-        }
-        try body()
     }
 }
 
