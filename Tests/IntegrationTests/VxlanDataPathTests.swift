@@ -77,14 +77,7 @@ struct VxlanDataPathTests {
             #expect(try Set(Self.filteredDevices(n1.ns).keys) == ["vxlan.1", "eth0", veth])
             #expect(try Self.filteredDevices(n2.ns).isEmpty, "a kernel node has no filter of ours")
 
-            try PodNet.withServer(in: podB) {
-                let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
-                #expect(seen == ipA)
-            }
-            try PodNet.withServer(in: podA) {
-                let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
-                #expect(seen == ipB)
-            }
+            try PodNet.expectSourcesSeen((podA, ipA), (podB, ipB))
             // Bulk both ways: BPF encapsulation is understood by the kernel VTEP and back.
             #expect(try bulk(c, from: podA, to: podB, ipB) == Self.bulkBytes)
             #expect(try bulk(c, from: podB, to: podA, ipA) == Self.bulkBytes)
@@ -160,14 +153,7 @@ struct VxlanDataPathTests {
             let (podB, ipB, resultB) = try c.addPod(n1, id: "pod-b")
             let vethB = try #require(Self.hostVeth(resultB))
             #expect(try Self.programID(n1.ns, vethB) == Self.programID(n1.ns, "vxlan.1"))
-            try PodNet.withServer(in: podB) {
-                let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
-                #expect(seen == ipA)
-            }
-            try PodNet.withServer(in: podA) {
-                let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
-                #expect(seen == ipB)
-            }
+            try PodNet.expectSourcesSeen((podA, ipA), (podB, ipB))
             // Redirected into B's namespace from A's veth: the bridge never forwards it to
             // B's host veth, whose transmit counter stays put.
             let before = try Self.counters(n1.ns, vethB)
@@ -200,14 +186,7 @@ struct VxlanDataPathTests {
             #expect(try Self.programID(n1.ns, veth) == newID, "the earlier pod's veth moved to the new instance")
             #expect(try Self.podAddresses(n1.ns) == [ipA], "the earlier pod's entry was copied")
 
-            try PodNet.withServer(in: podB) {
-                let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
-                #expect(seen == ipA)
-            }
-            try PodNet.withServer(in: podA) {
-                let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
-                #expect(seen == ipB)
-            }
+            try PodNet.expectSourcesSeen((podA, ipA), (podB, ipB))
             // Still on the data path, now on the new port.
             try c.countUnderlayUDP(port: 8472)
             let before = try Self.counters(n1.ns, "vxlan.1")

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// scripts/demo/podnet.py, the pods' side of the vxlan tests: an echo server on TCP :7777
 /// that answers with the address it saw, and its clients.
@@ -16,5 +17,26 @@ enum PodNet {
             usleep(50_000)
         }
         try body()
+    }
+
+    /// `podnet tcp DST` from `pod`: the address the server at DST saw.
+    static func sourceSeen(from pod: TestNamespace, to destination: String) throws -> String {
+        try pod.run(["python3", script, "tcp", destination]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// TCP both ways between two pods (a server in each in turn): each side sees the other's
+    /// own address.
+    static func expectSourcesSeen(
+        _ a: (pod: TestNamespace, ip: String), _ b: (pod: TestNamespace, ip: String),
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        try withServer(in: b.pod) {
+            let seen = try sourceSeen(from: a.pod, to: b.ip)
+            #expect(seen == a.ip, "\(b.ip) saw \(seen), the sender is \(a.ip)", sourceLocation: sourceLocation)
+        }
+        try withServer(in: a.pod) {
+            let seen = try sourceSeen(from: b.pod, to: a.ip)
+            #expect(seen == b.ip, "\(a.ip) saw \(seen), the sender is \(b.ip)", sourceLocation: sourceLocation)
+        }
     }
 }
