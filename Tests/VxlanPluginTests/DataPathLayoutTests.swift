@@ -101,10 +101,11 @@ struct DataPathLayoutTests {
         #expect(DataPathLayout.NodeEntry(bytes: [UInt8](repeating: 0, count: 23)) == nil)
     }
 
+    /// The layouts' integers go through Netlink's host-order ByteCoding and ByteReader.
     @Test func hostIntegerIsTheInverseOfHostBytes() {
         for value: UInt32 in [0, 1, 0xff, 0x100, 0x1234_5678, 0xffff_ffff] {
-            #expect(DataPathLayout.hostInteger(DataPathLayout.hostBytes(value)[...]) == value)
+            #expect(ByteReader(ByteCoding.bytes(value)).u32(at: 0) == value)
         }
-        #expect(DataPathLayout.hostBytes(0x1234_5678) == host([0x78, 0x56, 0x34, 0x12]))
+        #expect(ByteCoding.bytes(UInt32(0x1234_5678)) == host([0x78, 0x56, 0x34, 0x12]))
     }
 }

@@ -2,7 +2,7 @@ import Netlink
 
 /// The byte layout of the eBPF data path's map keys and values (the structs in
 /// bpf/vxlan_datapath.bpf.c). Integers are in host byte order unless the C field is
-/// `__be*`. Pure, unit-tested.
+/// `__be*` (Netlink's ByteCoding and ByteReader, as for netlink payloads). Pure, unit-tested.
 enum DataPathLayout {
     /// `struct pod_key`: the pod's address as 16 bytes (IPv4 mapped into IPv6).
     static func podKey(_ address: InetAddress) -> [UInt8] {
@@ -18,7 +18,7 @@ enum DataPathLayout {
     /// `struct peer_key`: prefix length (IPv4: + 96) and the 16-byte network address.
     static func peerKey(_ prefix: InetPrefix) -> [UInt8] {
         let length = UInt32(prefix.length) + (prefix.address.isIPv4 ? 96 : 0)
-        return hostBytes(length) + podKey(prefix.network)
+        return ByteCoding.bytes(length) + podKey(prefix.network)
     }
 
     static let podKeySize = 16
@@ -38,7 +38,7 @@ enum DataPathLayout {
         var gatewayMAC: MACAddress
 
         var bytes: [UInt8] {
-            hostBytes(UInt32(bitPattern: hostInterfaceIndex)) + hostBytes(flags) + mac.bytes + gatewayMAC.bytes
+            ByteCoding.bytes(hostInterfaceIndex) + ByteCoding.bytes(flags) + mac.bytes + gatewayMAC.bytes
         }
 
         init(hostInterfaceIndex: Int32, flags: UInt32, mac: MACAddress, gatewayMAC: MACAddress) {
@@ -49,9 +49,10 @@ enum DataPathLayout {
         }
 
         init?(bytes: [UInt8]) {
-            guard bytes.count == Self.size else { return nil }
-            hostInterfaceIndex = Int32(bitPattern: hostInteger(bytes[0..<4]))
-            flags = hostInteger(bytes[4..<8])
+            let reader = ByteReader(bytes)
+            guard bytes.count == Self.size, let index = reader.i32(at: 0), let flags = reader.u32(at: 4) else { return nil }
+            hostInterfaceIndex = index
+            self.flags = flags
             mac = MACAddress(bytes: Array(bytes[8..<14]))
             gatewayMAC = MACAddress(bytes: Array(bytes[14..<20]))
         }
@@ -91,9 +92,8 @@ enum DataPathLayout {
         var vtepMAC: MACAddress
 
         var bytes: [UInt8] {
-            hostBytes(UInt32(bitPattern: vtepIndex)) + hostBytes(UInt32(bitPattern: underlayIndex))
-                + (underlayIP?.bytes ?? [0, 0, 0, 0]) + hostBytes(vni)
-                + [UInt8(port >> 8), UInt8(port & 0xff)] + vtepMAC.bytes
+            ByteCoding.bytes(vtepIndex) + ByteCoding.bytes(underlayIndex) + (underlayIP?.bytes ?? [0, 0, 0, 0])
+                + ByteCoding.bytes(vni) + ByteCoding.networkOrder(port) + vtepMAC.bytes
         }
 
         init(vtepIndex: Int32, underlayIndex: Int32, underlayIP: InetAddress?, vni: UInt32, port: UInt16, vtepMAC: MACAddress) {
@@ -106,13 +106,16 @@ enum DataPathLayout {
         }
 
         init?(bytes: [UInt8]) {
-            guard bytes.count == Self.size else { return nil }
-            vtepIndex = Int32(bitPattern: hostInteger(bytes[0..<4]))
-            underlayIndex = Int32(bitPattern: hostInteger(bytes[4..<8]))
+            let reader = ByteReader(bytes)
+            guard bytes.count == Self.size, let vtepIndex = reader.i32(at: 0), let underlayIndex = reader.i32(at: 4),
+                let vni = reader.u32(at: 12), let port = reader.networkU16(at: 16)
+            else { return nil }
+            self.vtepIndex = vtepIndex
+            self.underlayIndex = underlayIndex
             let ip = Array(bytes[8..<12])
             underlayIP = ip == [0, 0, 0, 0] ? nil : InetAddress(bytes: ip)
-            vni = hostInteger(bytes[12..<16])
-            port = UInt16(bytes[16]) << 8 | UInt16(bytes[17])
+            self.vni = vni
+            self.port = port
             vtepMAC = MACAddress(bytes: Array(bytes[18..<24]))
         }
 
@@ -120,22 +123,4 @@ enum DataPathLayout {
     }
 
     static let nodeKey: [UInt8] = [0, 0, 0, 0]
-
-    static func hostBytes(_ value: UInt32) -> [UInt8] {
-        let little = [UInt8(value & 0xff), UInt8(value >> 8 & 0xff), UInt8(value >> 16 & 0xff), UInt8(value >> 24)]
-        #if _endian(little)
-        return little
-        #else
-        return little.reversed()
-        #endif
-    }
-
-    static func hostInteger(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        #if _endian(little)
-        let ordered = Array(bytes)
-        #else
-        let ordered = Array(bytes.reversed())
-        #endif
-        return UInt32(ordered[0]) | UInt32(ordered[1]) << 8 | UInt32(ordered[2]) << 16 | UInt32(ordered[3]) << 24
-    }
 }
