@@ -18,12 +18,8 @@ public enum DataPathPolicyMarks {
     /// eBPF data path), so a caller need not work out the whole cluster's isolated set.
     @discardableResult
     public static func apply(isolatedWhere isIsolated: (InetAddress) -> Bool) throws(CNIError) -> Int {
-        let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
-        let links = try attempt("list links") { try socket.links() }
         var changed = 0
-        for link in links where link.kind == "vxlan" {
-            guard let dataPath = try attempt("find the eBPF data path on \(link.name)", { try NodeDataPath.find(vtepIndex: link.index) })
-            else { continue }
+        for dataPath in try dataPaths() {
             changed += try attempt("mark NetworkPolicy pods in the eBPF data path") { try dataPath.markSlowPath(where: isIsolated) }
         }
         return changed
@@ -32,16 +28,25 @@ public enum DataPathPolicyMarks {
     /// The addresses marked in the data path of the current namespace (for tests and
     /// diagnostics).
     public static func marked() throws(CNIError) -> Set<InetAddress> {
-        let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
         var result: Set<InetAddress> = []
-        for link in try attempt("list links", { try socket.links() }) where link.kind == "vxlan" {
-            guard let dataPath = try attempt("find the eBPF data path on \(link.name)", { try NodeDataPath.find(vtepIndex: link.index) })
-            else { continue }
+        for dataPath in try dataPaths() {
             for (key, value) in try attempt("read the eBPF pod map", { try dataPath.maps.pods.elements() }) {
                 guard let entry = DataPathLayout.PodEntry(bytes: value), entry.flags & DataPathLayout.PodEntry.slowPath != 0 else { continue }
                 result.insert(DataPathLayout.address(podKey: key))
             }
         }
         return result
+    }
+
+    /// Every vxlan data path in the current namespace (one per VTEP carrying the program).
+    private static func dataPaths() throws(CNIError) -> [NodeDataPath] {
+        let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
+        var found: [NodeDataPath] = []
+        for link in try attempt("list links", { try socket.links() }) where link.kind == "vxlan" {
+            if let dataPath = try attempt("find the eBPF data path on \(link.name)", { try NodeDataPath.find(vtepIndex: link.index) }) {
+                found.append(dataPath)
+            }
+        }
+        return found
     }
 }

@@ -9,19 +9,15 @@ extension NodeDataPath {
         vtepIndex: Int32, vtepMAC: MACAddress, underlay: Underlay, vni: UInt32, port: UInt16, plan: PeerPlan
     ) throws(BPFError) -> [String] {
         var found: [String] = []
-        let encapsulates = underlay.local.isIPv4
-        let wanted = DataPathLayout.NodeEntry(
-            vtepIndex: vtepIndex, underlayIndex: encapsulates ? underlay.index : 0,
-            underlayIP: encapsulates ? underlay.local : nil, vni: vni, port: port, vtepMAC: vtepMAC)
+        let wanted = Self.nodeEntry(vtepIndex: vtepIndex, vtepMAC: vtepMAC, underlay: underlay, vni: vni, port: port)
         let actual = try maps.node.lookup(DataPathLayout.nodeKey).flatMap(DataPathLayout.NodeEntry.init(bytes:))
         if actual != wanted {
             found.append("eBPF data path node settings are \(actual.map { "\($0)" } ?? "missing"), wanted \(wanted)")
         }
-        if encapsulates, try DataPathProgram.attached(to: underlay.index)?.id() != program.id() {
+        if underlay.local.isIPv4, try DataPathProgram.attached(to: underlay.index)?.id() != program.id() {
             found.append("eBPF data path not attached to underlay \(underlay.name)")
         }
-        var wantedPeers: [[UInt8]: [UInt8]] = [:]
-        for (prefix, entry) in encapsulates ? Self.peerEntries(plan) : [:] { wantedPeers[DataPathLayout.peerKey(prefix)] = entry.bytes }
+        let wantedPeers = Self.peerElements(plan, underlay: underlay)
         var actualPeers: [[UInt8]: [UInt8]] = [:]
         for (key, value) in try maps.peers.elements() { actualPeers[key] = value }
         if actualPeers != wantedPeers {

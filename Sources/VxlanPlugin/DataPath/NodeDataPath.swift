@@ -8,11 +8,21 @@ import Netlink
 struct NodeDataPath {
     let program: DataPathProgram
     let maps: DataPathMaps
+    /// The node's links as `ensure` listed them (under the node lock, after the previous
+    /// plugin made the pod's veth): ADD reads the pod's veth and bridge from them instead
+    /// of asking the kernel again. Empty for an instance `find` returned.
+    var links: [Link] = []
 
     /// The instance on the VTEP, if any.
     static func find(vtepIndex: Int32) throws(BPFError) -> NodeDataPath? {
         guard let program = try DataPathProgram.attached(to: vtepIndex) else { return nil }
         return NodeDataPath(program: program, maps: try program.maps())
+    }
+
+    /// The instance on the VTEP named `device`, if the VTEP and an instance exist.
+    static func find(device: String, socket: NetlinkSocket) throws -> NodeDataPath? {
+        guard let vtep = try socket.link(named: device) else { return nil }
+        return try find(vtepIndex: vtep.index)
     }
 
     /// Makes the data path match the node (called under the node lock by every
@@ -28,16 +38,14 @@ struct NodeDataPath {
         let encapsulates = underlay.local.isIPv4
         let path: NodeDataPath
         if let found = try find(vtepIndex: vtepIndex) {
-            path = found
+            path = NodeDataPath(program: found.program, maps: found.maps, links: links)
         } else {
             let (program, maps) = try DataPathProgram.load()
-            path = NodeDataPath(program: program, maps: maps)
+            path = NodeDataPath(program: program, maps: maps, links: links)
             try path.adoptEarlierInstance(links: links, vtepIndex: vtepIndex, underlayIndex: encapsulates ? underlay.index : nil)
             try program.attach(to: vtepIndex)
         }
-        let node = DataPathLayout.NodeEntry(
-            vtepIndex: vtepIndex, underlayIndex: encapsulates ? underlay.index : 0,
-            underlayIP: encapsulates ? underlay.local : nil, vni: vni, port: port, vtepMAC: vtepMAC)
+        let node = Self.nodeEntry(vtepIndex: vtepIndex, vtepMAC: vtepMAC, underlay: underlay, vni: vni, port: port)
         if try path.maps.node.lookup(DataPathLayout.nodeKey) != node.bytes {
             try path.maps.node.update(DataPathLayout.nodeKey, node.bytes)
         }
@@ -45,7 +53,7 @@ struct NodeDataPath {
             let id = try path.program.id()
             if try DataPathProgram.attached(to: underlay.index)?.id() != id { try path.program.attach(to: underlay.index) }
         }
-        try path.syncPeers(encapsulates ? Self.peerEntries(plan) : [:])
+        try path.syncPeers(Self.peerElements(plan, underlay: underlay))
         let present = Set(links.map(\.index))
         for (key, value) in try path.maps.pods.elements() {
             if let entry = DataPathLayout.PodEntry(bytes: value), !present.contains(entry.hostInterfaceIndex) {
@@ -61,10 +69,7 @@ struct NodeDataPath {
     /// Another vxlan network's instance (on its own VTEP) stays.
     static func remove(vtepIndex: Int32, socket: NetlinkSocket) throws {
         let links = try socket.links()
-        var ids: [Int32: UInt32] = [:]
-        for link in links {
-            if let program = try DataPathProgram.attached(to: link.index) { ids[link.index] = try program.id() }
-        }
+        let ids = try attachedInstances(links).mapValues(\.id)
         let removed: Set<UInt32>
         if let own = ids[vtepIndex] {
             removed = [own]
@@ -75,31 +80,52 @@ struct NodeDataPath {
         for (index, id) in ids where removed.contains(id) { try DataPathProgram.detach(from: index) }
     }
 
-    /// The peer entries the plan needs: each VXLAN peer's IPv4 pod CIDRs.
-    static func peerEntries(_ plan: PeerPlan) -> [InetPrefix: DataPathLayout.PeerEntry] {
+    /// The node settings the program needs. An IPv6 underlay gets no underlay index and
+    /// address: the program does not encapsulate there (the kernel VTEP does).
+    static func nodeEntry(vtepIndex: Int32, vtepMAC: MACAddress, underlay: Underlay, vni: UInt32, port: UInt16)
+        -> DataPathLayout.NodeEntry
+    {
+        let encapsulates = underlay.local.isIPv4
+        return DataPathLayout.NodeEntry(
+            vtepIndex: vtepIndex, underlayIndex: encapsulates ? underlay.index : 0,
+            underlayIP: encapsulates ? underlay.local : nil, vni: vni, port: port, vtepMAC: vtepMAC)
+    }
+
+    /// The peer map's wanted elements (key and value bytes): each VXLAN peer's IPv4 pod
+    /// CIDRs, over an IPv4 underlay only.
+    static func peerElements(_ plan: PeerPlan, underlay: Underlay) -> [[UInt8]: [UInt8]] {
+        guard underlay.local.isIPv4 else { return [:] }
         var macByNetwork: [InetAddress: MACAddress] = [:]
         for neighbour in plan.neighbours { macByNetwork[neighbour.ip] = neighbour.mac }
         var underlayByMAC: [MACAddress: InetAddress] = [:]
         for entry in plan.fdb { underlayByMAC[entry.mac] = entry.destination }
-        var entries: [InetPrefix: DataPathLayout.PeerEntry] = [:]
+        var elements: [[UInt8]: [UInt8]] = [:]
         for route in plan.vtepRoutes where route.destination.address.isIPv4 {
-            guard let mac = macByNetwork[route.gateway], let underlay = underlayByMAC[mac], underlay.isIPv4 else { continue }
-            entries[route.destination] = DataPathLayout.PeerEntry(underlayIP: underlay, vtepMAC: mac)
+            guard let mac = macByNetwork[route.gateway], let peer = underlayByMAC[mac], peer.isIPv4 else { continue }
+            elements[DataPathLayout.peerKey(route.destination)] = DataPathLayout.PeerEntry(underlayIP: peer, vtepMAC: mac).bytes
         }
-        return entries
+        return elements
     }
 
-    private func syncPeers(_ wanted: [InetPrefix: DataPathLayout.PeerEntry]) throws(BPFError) {
-        var wantedByKey: [[UInt8]: [UInt8]] = [:]
-        for (prefix, entry) in wanted { wantedByKey[DataPathLayout.peerKey(prefix)] = entry.bytes }
+    private func syncPeers(_ wanted: [[UInt8]: [UInt8]]) throws(BPFError) {
+        var missing = wanted
         for (key, value) in try maps.peers.elements() {
-            if let want = wantedByKey[key] {
-                if want == value { wantedByKey[key] = nil }
+            if let want = wanted[key] {
+                if want == value { missing[key] = nil }
             } else {
                 try maps.peers.delete(key)
             }
         }
-        for (key, value) in wantedByKey { try maps.peers.update(key, value) }
+        for (key, value) in missing { try maps.peers.update(key, value) }
+    }
+
+    /// The program instance (its id) on each of `links` that carries one.
+    static func attachedInstances(_ links: [Link]) throws(BPFError) -> [Int32: (program: DataPathProgram, id: UInt32)] {
+        var found: [Int32: (program: DataPathProgram, id: UInt32)] = [:]
+        for link in links {
+            if let program = try DataPathProgram.attached(to: link.index) { found[link.index] = (program, try program.id()) }
+        }
+        return found
     }
 
     /// After a new load: copy the pod entries of every earlier instance of this network
@@ -108,33 +134,26 @@ struct NodeDataPath {
     /// an earlier instance (the previous underlay, when the VTEP moved to another one)
     /// loses the filter.
     private func adoptEarlierInstance(links: [Link], vtepIndex: Int32, underlayIndex: Int32?) throws(BPFError) {
-        // Instances on other VTEPs belong to other vxlan networks: their devices stay theirs.
-        var foreign: Set<UInt32> = []
-        for link in links where link.kind == "vxlan" && link.index != vtepIndex {
-            if let program = try DataPathProgram.attached(to: link.index) { foreign.insert(try program.id()) }
-        }
+        let attached = try Self.attachedInstances(links.filter { $0.index != vtepIndex })
+        // Instances on other VTEPs belong to other vxlan networks: their devices stay theirs
+        // (the underlay may carry another network's instance: ensure takes it over).
+        let foreign = Set(links.filter { $0.kind == "vxlan" }.compactMap { attached[$0.index]?.id })
         var podInterfaces: [UInt32: Set<Int32>] = [:]  // by earlier instance
-        for link in links where link.index != vtepIndex {
-            guard let earlier = try DataPathProgram.attached(to: link.index) else { continue }
-            let id = try earlier.id()
-            if foreign.contains(id) {
-                // The underlay may carry another network's instance: ensure takes it over.
-                continue
-            }
-            if podInterfaces[id] == nil {
+        for (index, earlier) in attached where !foreign.contains(earlier.id) {
+            if podInterfaces[earlier.id] == nil {
                 var interfaces: Set<Int32> = []
-                if let earlierMaps = try? earlier.maps() {
+                if let earlierMaps = try? earlier.program.maps() {
                     for (key, value) in try earlierMaps.pods.elements() {
                         try maps.pods.update(key, value)
                         if let entry = DataPathLayout.PodEntry(bytes: value) { interfaces.insert(entry.hostInterfaceIndex) }
                     }
                 }
-                podInterfaces[id] = interfaces
+                podInterfaces[earlier.id] = interfaces
             }
-            if link.index == underlayIndex || podInterfaces[id]?.contains(link.index) == true {
-                try program.attach(to: link.index)
+            if index == underlayIndex || podInterfaces[earlier.id]?.contains(index) == true {
+                try program.attach(to: index)
             } else {
-                try DataPathProgram.detach(from: link.index)
+                try DataPathProgram.detach(from: index)
             }
         }
     }

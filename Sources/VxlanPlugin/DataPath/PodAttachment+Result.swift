@@ -6,21 +6,17 @@ extension PodAttachment {
     /// container interface in `netns` (its MAC and addresses) and the host interface that
     /// is a veth (its index; its bridge's MAC is the gateway MAC). Nil when the result has
     /// no such pair (another kind of attachment: the data path leaves it to the kernel).
-    static func from(_ result: CNIResult, netns: String, socket: NetlinkSocket) throws -> PodAttachment? {
+    /// `links` are the node's links (one dump; no lookup per interface).
+    static func from(_ result: CNIResult, netns: String, links: [Link]) -> PodAttachment? {
         guard !netns.isEmpty,
             let container = result.interfaces.indices.first(where: { result.interfaces[$0].sandbox == netns }),
             let macText = result.interfaces[container].mac, let mac = MACAddress(macText)
         else { return nil }
-        var hostVeth: Link?
-        for interface in result.interfaces where interface.sandbox == nil && interface.socketPath == nil {
-            if let link = try socket.link(named: interface.name), link.kind == "veth" {
-                hostVeth = link
-                break
-            }
-        }
-        guard let hostVeth else { return nil }
+        let hostNames = result.interfaces.filter { $0.sandbox == nil && $0.socketPath == nil }.map(\.name)
+        guard let hostVeth = hostNames.lazy.compactMap({ name in links.first { $0.name == name && $0.kind == "veth" } }).first
+        else { return nil }
         var gatewayMAC = hostVeth.mac ?? mac
-        if let master = hostVeth.masterIndex, let bridge = try socket.link(index: master), let bridgeMAC = bridge.mac {
+        if let master = hostVeth.masterIndex, let bridgeMAC = links.first(where: { $0.index == master })?.mac {
             gatewayMAC = bridgeMAC
         }
         let containerCount = result.interfaces.filter { $0.sandbox != nil }.count

@@ -4,11 +4,10 @@ import Netlink
 
 /// A pod's part of the eBPF data path, for ADD and DEL.
 enum PodDataPath {
-    /// Attaches the program to the pod's host veth and records its addresses.
+    /// Attaches the program to the pod's host veth and records its addresses (the veth and
+    /// bridge come from the links `ensure` listed).
     static func add(_ result: CNIResult, netns: String, to dataPath: NodeDataPath) throws(CNIError) {
-        let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
-        guard var pod = try attempt("read the attachment for the eBPF data path", { try PodAttachment.from(result, netns: netns, socket: socket) })
-        else {
+        guard var pod = PodAttachment.from(result, netns: netns, links: dataPath.links) else {
             Log.warning("no veth attachment with addresses in prevResult: the pod takes the kernel path")
             return
         }
@@ -23,8 +22,7 @@ enum PodDataPath {
     /// Removes the addresses of `previous` from the node's data path, if there is one.
     static func remove(_ previous: CNIResult, config: VxlanConfig) throws(CNIError) {
         let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
-        guard let vtep = try attempt("look up VTEP \(config.device)", { try socket.link(named: config.device) }),
-            let dataPath = try attempt("find the eBPF data path", { try NodeDataPath.find(vtepIndex: vtep.index) })
+        guard let dataPath = try attempt("find the eBPF data path of \(config.device)", { try NodeDataPath.find(device: config.device, socket: socket) })
         else { return }
         let addresses = previous.ips.compactMap { InetPrefix($0.address)?.address }
         try attempt("remove the pod from the eBPF data path") { try dataPath.removePod(addresses: addresses) }
@@ -34,9 +32,8 @@ enum PodDataPath {
     static func problems(_ previous: CNIResult, netns: String, config: VxlanConfig) throws(CNIError) -> [String] {
         guard config.dataPath != .kernel else { return [] }
         let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
-        guard let vtep = try attempt("look up VTEP \(config.device)", { try socket.link(named: config.device) }),
-            let dataPath = try attempt("find the eBPF data path", { try NodeDataPath.find(vtepIndex: vtep.index) }),
-            let pod = try attempt("read the attachment for the eBPF data path", { try PodAttachment.from(previous, netns: netns, socket: socket) })
+        guard let dataPath = try attempt("find the eBPF data path of \(config.device)", { try NodeDataPath.find(device: config.device, socket: socket) }),
+            let pod = PodAttachment.from(previous, netns: netns, links: try attempt("list links", { try socket.links() }))
         else { return [] }
         return try attempt("check the pod's eBPF data path") { try dataPath.problems(pod: pod) }
     }
