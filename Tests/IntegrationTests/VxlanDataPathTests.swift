@@ -582,6 +582,24 @@ struct VxlanDataPathTests {
         }
     }
 
+    /// ADD records whether the pod forwards (IP forwarding on in its namespace): GSO packets
+    /// for such a pod are left to the kernel VTEP on kernels that cannot reset their tunnel
+    /// offload state in BPF.
+    @Test func podWithForwardingIsFlagged() throws {
+        try VxlanCluster.with(underlayIPs: ["192.168.69.11/24", "192.168.69.12/24"]) { c in
+            let n1 = c.nodes[0]
+            let (_, plainIP, _) = try c.addPod(n1, id: "plain")
+            let router = try c.newPod()
+            try router.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+            let out = try c.cnictl(n1, ["add", router.path, "--container-id", "router"])
+            #expect(out.status == 0, "\(out.summary)")
+            let routerIP = try #require(((out.json?["ips"] as? [[String: Any]])?.first?["address"] as? String)?.split(separator: "/").first)
+            let flags = try Self.podFlags(n1.ns)
+            #expect(flags[plainIP] == 0, "\(flags)")
+            #expect(flags[String(routerIP)] == 2, "\(flags)")
+        }
+    }
+
     // MARK: Observation
 
     /// Each watched device's counters moved by no more than background traffic.
@@ -640,6 +658,22 @@ struct VxlanDataPathTests {
             guard let name = map["name"] as? String else { continue }
             let sizes = ["bytes_key", "bytes_value", "max_entries"].map { map[$0] as? Int ?? -1 }
             result[name] = MapInfo(id: mapID, sizes: sizes)
+        }
+        return result
+    }
+
+    /// The `flags` of each IPv4 pod in `swcni_pods` of the program on `ns`'s VTEP.
+    static func podFlags(_ ns: TestNamespace) throws -> [String: UInt32] {
+        let id = try #require(try programID(ns, "vxlan.1"), "no program on the VTEP")
+        let map = try #require(try maps(ofProgram: id)["swcni_pods"])
+        let entries = try Shell.json(["bpftool", "-j", "map", "dump", "id", String(map.id)]) as? [[String: Any]] ?? []
+        var result: [String: UInt32] = [:]
+        for entry in entries {
+            let key = try #require(entry["key"] as? [String]).map { UInt8($0.dropFirst(2), radix: 16)! }
+            let value = try #require(entry["value"] as? [String]).map { UInt8($0.dropFirst(2), radix: 16)! }
+            guard key.prefix(12) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff], value.count == 20 else { continue }
+            result[key.suffix(4).map(String.init).joined(separator: ".")] =
+                UInt32(value[4]) | UInt32(value[5]) << 8 | UInt32(value[6]) << 16 | UInt32(value[7]) << 24
         }
         return result
     }
