@@ -30,8 +30,10 @@ public struct VxlanPlugin: CNIPlugin {
         var result = previous
         _ = try NodeReconciler(config: config).reconcile { (state, dataPath) throws(CNIError) in
             // MTU first: the pod joins the eBPF data path with its final settings.
-            result = try PodMTU(overlayMTU: state.overlayMTU, request: request).apply(to: previous)
-            if let dataPath { try PodDataPath.add(result, netns: request.netns, to: dataPath) }
+            let (withMTU, podForwards) = try PodMTU(overlayMTU: state.overlayMTU, request: request)
+                .apply(to: previous, readingForwarding: dataPath != nil)
+            result = withMTU
+            if let dataPath { try PodDataPath.add(result, netns: request.netns, podForwards: podForwards, to: dataPath) }
         }
         return result
     }

@@ -1,21 +1,17 @@
 import CNISpec
-import NetNS
 import Netlink
 
 /// A pod's part of the eBPF data path, for ADD and DEL.
 enum PodDataPath {
     /// Attaches the program to the pod's host veth and records its addresses (the veth and
-    /// bridge come from the links `ensure` listed).
-    static func add(_ result: CNIResult, netns: String, to dataPath: NodeDataPath) throws(CNIError) {
+    /// bridge come from the links `ensure` listed; `podForwards` was read in the pod's
+    /// namespace with the MTU change).
+    static func add(_ result: CNIResult, netns: String, podForwards: Bool, to dataPath: NodeDataPath) throws(CNIError) {
         guard var pod = PodAttachment.from(result, netns: netns, links: dataPath.links) else {
             Log.warning("no veth attachment with addresses in prevResult: the pod takes the kernel path")
             return
         }
-        pod.forwards = try attempt("read the pod's IP forwarding settings", code: .internalError) {
-            try NetworkNamespace(path: netns).run {
-                (try? Sysctl.get("net/ipv4/ip_forward")) == "1" || (try? Sysctl.get("net/ipv6/conf/all/forwarding")) == "1"
-            }
-        }
+        pod.forwards = podForwards
         try attempt("add the pod to the eBPF data path") { try dataPath.addPod(pod) }
     }
 

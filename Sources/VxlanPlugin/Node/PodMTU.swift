@@ -13,7 +13,14 @@ struct PodMTU {
     let request: CNIRequest
 
     func apply(to result: CNIResult) throws(CNIError) -> CNIResult {
+        try apply(to: result, readingForwarding: false).result
+    }
+
+    /// As `apply(to:)`; with `readingForwarding`, also whether IP forwarding is on in the
+    /// container's namespace, read while the MTU change is in there (one namespace entry).
+    func apply(to result: CNIResult, readingForwarding: Bool) throws(CNIError) -> (result: CNIResult, podForwards: Bool) {
         var result = result
+        var podForwards = false
         let host = try attempt("open a netlink socket") { try NetlinkSocket() }
         // Container interface first, then host interfaces, bridge (listed first by bridge) last.
         let order = result.interfaces.indices.filter { result.interfaces[$0].sandbox != nil }
@@ -25,9 +32,14 @@ struct PodMTU {
             if let sandbox = interface.sandbox {
                 guard sandbox == request.netns, !request.netns.isEmpty else { continue }
                 let namespace = NetworkNamespace(path: sandbox)
-                mtu = try attempt("set MTU of \(interface.name) in \(sandbox)", code: .internalError) {
-                    try namespace.run { try Self.set(interface.name, to: overlayMTU, socket: try NetlinkSocket()) }
+                let (set, forwards) = try attempt("set MTU of \(interface.name) in \(sandbox)", code: .internalError) {
+                    try namespace.run {
+                        (try Self.set(interface.name, to: overlayMTU, socket: try NetlinkSocket()),
+                         readingForwarding && Self.forwardingIsOn())
+                    }
                 }
+                mtu = set
+                podForwards = podForwards || forwards
             } else {
                 mtu = try attempt("set MTU of host interface \(interface.name)") {
                     try Self.set(interface.name, to: overlayMTU, socket: host)
@@ -35,7 +47,12 @@ struct PodMTU {
             }
             if let mtu { result.interfaces[i].mtu = Int(mtu) }
         }
-        return result
+        return (result, podForwards)
+    }
+
+    /// IPv4 or IPv6 forwarding is on in the current namespace.
+    static func forwardingIsOn() -> Bool {
+        (try? Sysctl.get("net/ipv4/ip_forward")) == "1" || (try? Sysctl.get("net/ipv6/conf/all/forwarding")) == "1"
     }
 
     /// Sets the link's MTU to `mtu`; returns it, or nil when the link does not exist.
