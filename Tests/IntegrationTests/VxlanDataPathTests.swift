@@ -43,14 +43,7 @@ struct VxlanDataPathTests {
             #expect(try Self.podAddresses(c.nodes[0].ns) == [ipA])
             #expect(try Self.podAddresses(c.nodes[1].ns) == [ipB])
 
-            try PodNet.withServer(in: podB) {
-                let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
-                #expect(seen == ipA, "node2's pod saw \(seen), node1's pod is \(ipA)")
-            }
-            try PodNet.withServer(in: podA) {
-                let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
-                #expect(seen == ipB)
-            }
+            try PodNet.expectSourcesSeen((podA, ipA), (podB, ipB))
 
             // A bulk transfer A -> B: encapsulated and decapsulated in BPF, so neither the
             // bridges nor the VTEPs see it; the underlay carries it as VXLAN (UDP 4789).
@@ -768,29 +761,5 @@ struct VxlanDataPathTests {
         let fields = out.split(whereSeparator: \.isWhitespace)
         guard fields.count == 2, let count = Int(fields[1]) else { return nil }
         return (String(fields[0]), count)
-    }
-}
-
-extension VxlanCluster {
-    /// (Re)creates a counter of UDP `port` frames the underlay bridge forwards between nodes.
-    func countUnderlayUDP(port: Int) throws {
-        _ = try Shell.run(["ip", "netns", "exec", underlay.name, "nft", "delete", "table", "bridge", "swcni_test"])
-        let rules = """
-            table bridge swcni_test {
-              chain forward {
-                type filter hook forward priority 0; policy accept;
-                udp dport \(port) counter
-              }
-            }
-            """
-        let out = try Shell.run(["ip", "netns", "exec", underlay.name, "nft", "-f", "-"], stdin: Data(rules.utf8))
-        if out.status != 0 { throw ShellError(command: "nft -f - in \(underlay.name)", output: out) }
-    }
-
-    /// Bytes counted since `countUnderlayUDP`.
-    func underlayUDPBytes() throws -> Int {
-        let text = try underlay.run(["nft", "list", "chain", "bridge", "swcni_test", "forward"])
-        guard let range = text.range(of: #"bytes [0-9]+"#, options: .regularExpression) else { return 0 }
-        return Int(text[range].dropFirst(6)) ?? 0
     }
 }

@@ -79,8 +79,8 @@ struct VxlanPodTests {
         try VxlanCluster.with(underlayIPs: Self.two, vxlanOptions: "\"ipMasq\": true") { c in
             let (podA, ipA, _) = try c.addPod(c.nodes[0], id: "pod-a")
             let (podB, ipB, _) = try c.addPod(c.nodes[1], id: "pod-b")
-            // Count VXLAN (UDP 4789) between the node addresses where the underlay switches it.
-            try c.underlay.run(["nft", "add table bridge swcnitest; add chain bridge swcnitest forwarded { type filter hook forward priority 0; }; add rule bridge swcnitest forwarded ip saddr 192.168.60.0/24 ip daddr 192.168.60.0/24 udp dport 4789 counter"])
+            // Count VXLAN (UDP 4789) where the underlay switches it between the nodes.
+            try c.countUnderlayUDP(port: 4789)
             try PodNet.withServer(in: podB) {
                 let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(seen == ipA, "node2's pod saw \(seen), node1's pod is \(ipA)")
@@ -102,9 +102,8 @@ struct VxlanPodTests {
             }
             // The underlay carried the pod traffic as VXLAN (UDP 4789) between the node
             // addresses (written by the kernel VTEP or by the eBPF data path).
-            let counted = try c.underlay.run(["nft", "list", "chain", "bridge", "swcnitest", "forwarded"])
-            let packets = counted.split(separator: " ").drop { $0 != "packets" }.dropFirst().first.flatMap { Int($0) } ?? 0
-            #expect(packets > 4, "\(counted)")
+            let packets = try c.underlayUDPPackets()
+            #expect(packets > 4, "\(packets) VXLAN packets on the underlay")
         }
     }
 

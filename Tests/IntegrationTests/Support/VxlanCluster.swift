@@ -207,3 +207,36 @@ final class VxlanCluster: @unchecked Sendable {
         return withUnsafeBytes(of: &address) { Array($0) }
     }
 }
+
+// MARK: The underlay's view
+
+extension VxlanCluster {
+    /// (Re)creates a counter of UDP `port` frames the underlay bridge forwards between nodes.
+    func countUnderlayUDP(port: Int) throws {
+        _ = try Shell.run(["ip", "netns", "exec", underlay.name, "nft", "delete", "table", "bridge", "swcni_test"])
+        let rules = """
+            table bridge swcni_test {
+              chain forward {
+                type filter hook forward priority 0; policy accept;
+                udp dport \(port) counter
+              }
+            }
+            """
+        let out = try Shell.run(["ip", "netns", "exec", underlay.name, "nft", "-f", "-"], stdin: Data(rules.utf8))
+        if out.status != 0 { throw ShellError(command: "nft -f - in \(underlay.name)", output: out) }
+    }
+
+    /// Packets counted since `countUnderlayUDP`.
+    func underlayUDPPackets() throws -> Int {
+        let text = try underlay.run(["nft", "list", "chain", "bridge", "swcni_test", "forward"])
+        guard let range = text.range(of: #"packets [0-9]+"#, options: .regularExpression) else { return 0 }
+        return Int(text[range].dropFirst(8)) ?? 0
+    }
+
+    /// Bytes counted since `countUnderlayUDP`.
+    func underlayUDPBytes() throws -> Int {
+        let text = try underlay.run(["nft", "list", "chain", "bridge", "swcni_test", "forward"])
+        guard let range = text.range(of: #"bytes [0-9]+"#, options: .regularExpression) else { return 0 }
+        return Int(text[range].dropFirst(6)) ?? 0
+    }
+}
