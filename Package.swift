@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "CLinux"),
         // The build identity (an ELF note in every binary; see Sources/CBuildIdentity).
         .target(name: "CBuildIdentity"),
-        .target(name: "CNISpec", dependencies: ["CBuildIdentity"], swiftSettings: pluginSwiftSettings),
+        .target(name: "CNISpec", dependencies: ["CBuildIdentity", "NetNS"], swiftSettings: pluginSwiftSettings),
         .target(name: "NetNS", dependencies: ["CLinux"], swiftSettings: pluginSwiftSettings),
         .target(name: "Netlink", dependencies: ["CMnl", "CNISpec", "NetNS"], swiftSettings: pluginSwiftSettings),
         .target(name: "LinkControl", dependencies: ["CLinux", "CNISpec"]),

@@ -44,12 +44,7 @@ public struct AddressManager {
                     let allocation = try allocate(attachment, setIndex: index, set: set, requested: wanted, holding: allocations)
                     allocations.append(allocation)
                 }
-                if !requested.isEmpty {
-                    throw CNIError(
-                        .invalidNetworkConfig,
-                        "failed to allocate all requested IPs: \(requested.map(\.description).joined(separator: " "))",
-                        details: "no range set contains them; range sets: \(config.rangeSets.map { "[\($0)]" }.joined(separator: " "))")
-                }
+                if !requested.isEmpty { throw unallocated(requested, given: allocations) }
                 return allocations
             } catch {
                 // Roll back the sets already allocated, and a reservation of the failing set
@@ -61,6 +56,26 @@ public struct AddressManager {
                 throw error
             }
         }
+    }
+
+    /// The error for requested addresses left over once every range set gave one address:
+    /// each is either outside every range set, or in a set that already gives another
+    /// requested address (one address per range set and attachment).
+    private func unallocated(_ leftover: [IPAddress], given allocations: [Allocation]) -> CNIError {
+        let sets = config.rangeSets
+        var reasons: [String] = []
+        for ip in leftover {
+            if let index = sets.firstIndex(where: { $0.contains(ip) }) {
+                let taken = index < allocations.count ? allocations[index].ip.description : "another requested address"
+                reasons.append("\(ip) is in range set \(index) [\(sets[index])], which already gives \(taken) (one address per range set)")
+            } else {
+                reasons.append("\(ip) is in no range set")
+            }
+        }
+        return CNIError(
+            .invalidNetworkConfig,
+            "failed to allocate all requested IPs: \(leftover.map(\.description).joined(separator: " "))",
+            details: reasons.joined(separator: "; ") + "; range sets: \(sets.map { "[\($0)]" }.joined(separator: " "))")
     }
 
     /// ADD for an attachment that already holds an address is an error, as in the

@@ -45,8 +45,10 @@ public struct HostLocalConfig: Sendable {
         }
         name = netConf.name
         let dir = try ipam.string("dataDir") ?? ""
+        try CNIValidation.validateConfiguredPath(dir, field: "ipam.dataDir")
         dataDir = dir.isEmpty ? Self.defaultDataDir : dir
         let resolv = try ipam.string("resolvConf") ?? ""
+        try CNIValidation.validateConfiguredPath(resolv, field: "ipam.resolvConf")
         resolvConf = resolv.isEmpty ? nil : resolv
         routes = try Self.parseRoutes(ipam)
         requestedIPs = try Self.parseRequestedIPs(netConf: netConf, cniArgs: cniArgs)
@@ -118,6 +120,7 @@ public struct HostLocalConfig: Sendable {
             throw CNIError(.invalidNetworkConfig, "IPAM config missing 'ipam' key")
         }
         let dir = try ipam.string("dataDir") ?? ""
+        try CNIValidation.validateConfiguredPath(dir, field: "ipam.dataDir")
         return HostLocalConfig(name: netConf.name, dataDir: dir.isEmpty ? defaultDataDir : dir, rangeSets: [])
     }
 
@@ -187,7 +190,10 @@ public struct HostLocalConfig: Sendable {
     static func parseRequestedIPs(netConf: NetConf, cniArgs: CNIArgs) throws(CNIError) -> [IPAddress] {
         var result: [IPAddress] = []
         func add(_ ip: IPAddress) { if !result.contains(ip) { result.append(ip) } }
-        if let text = cniArgs["IP"], !text.isEmpty {
+        // CONVENTIONS: a plugin that understands `args` ignores the same information in
+        // CNI_ARGS (`args.cni.ips` present means `IP=` is not read at all).
+        let argsIPs = try netConf.argsCNIStrings("ips")
+        if argsIPs == nil, let text = cniArgs["IP"], !text.isEmpty {
             for item in text.split(separator: ",") {
                 let trimmed = String(item).trimmingSpaces
                 guard let ip = requestedAddress(trimmed) else {
@@ -196,7 +202,7 @@ public struct HostLocalConfig: Sendable {
                 add(ip)
             }
         }
-        if let ips = try netConf.argsCNIStrings("ips") {
+        if let ips = argsIPs {
             for (i, text) in ips.enumerated() {
                 guard let ip = requestedAddress(text) else {
                     throw CNIError(.invalidNetworkConfig, "cannot understand ip \"\(text)\"", details: "args.cni.ips[\(i)]")

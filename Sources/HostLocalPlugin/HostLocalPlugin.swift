@@ -8,6 +8,9 @@ public struct HostLocalPlugin: CNIPlugin {
 
     public var about: String { "swift-cni host-local IPAM plugin" }
 
+    /// host-local keeps records only; like the reference's it never opens `CNI_NETNS`.
+    public var entersNetNS: Bool { false }
+
     public func add(_ request: CNIRequest) throws -> CNIResult {
         let config = try HostLocalConfig(netConf: request.config, cniArgs: request.args)
         var dns = CNIResult.DNS()
@@ -27,7 +30,10 @@ public struct HostLocalPlugin: CNIPlugin {
 
     public func check(_ request: CNIRequest) throws {
         let config = try HostLocalConfig(netConf: request.config, cniArgs: CNIArgs())
-        let expected = (try request.config.prevResult()?.ips ?? []).compactMap { ip -> IPAddress? in
+        guard let previous = try request.config.prevResult() else {
+            throw CNIError(.invalidNetworkConfig, "Required prevResult missing", details: "CHECK needs the ADD result as prevResult")
+        }
+        let expected = previous.ips.compactMap { ip -> IPAddress? in
             let text = ip.address.split(separator: "/").first.map(String.init) ?? ip.address
             return IPAddress(text)
         }

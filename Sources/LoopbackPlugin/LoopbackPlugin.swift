@@ -69,13 +69,6 @@ public struct LoopbackPlugin: CNIPlugin {
     public func del(_ request: CNIRequest) throws {
         let netns = request.netns
         if netns.isEmpty { return }
-        // The dispatcher refuses the plugin's own namespace for ADD and CHECK only; a DEL there
-        // would take the host's lo down.
-        if NetworkNamespace(path: netns).isCallersNamespace, getenv("CNI_NETNS_OVERRIDE") == nil {
-            throw CNIError(
-                .invalidNetNS, "CNI_NETNS is the plugin's own network namespace",
-                details: "refusing to take lo down in \(netns), the namespace the plugin runs in")
-        }
         do {
             // On the main thread, as in `inNamespace`.
             try NetworkNamespace(path: netns).runOnCurrentThread { () throws in
@@ -94,10 +87,13 @@ public struct LoopbackPlugin: CNIPlugin {
         }
     }
 
-    /// CHECK: `lo` exists and is up. prevResult, when given, must decode (it is not compared:
-    /// the loopback result describes nothing a later plugin could have changed).
+    /// CHECK: `lo` exists and is up. prevResult is required, as for every plugin, and must
+    /// decode (it is not compared: the loopback result describes nothing a later plugin
+    /// could have changed).
     public func check(_ request: CNIRequest) throws {
-        _ = try request.config.prevResult()
+        guard try request.config.prevResult() != nil else {
+            throw CNIError(.invalidNetworkConfig, "Required prevResult missing", details: "CHECK needs the ADD result as prevResult")
+        }
         let netns = request.netns
         try inNamespace(netns) { () throws in
             let flags: InterfaceFlags

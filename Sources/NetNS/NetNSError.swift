@@ -20,21 +20,33 @@ public struct NetNSError: Error, Sendable, Equatable, CustomStringConvertible {
     public var operation: String
     public var path: String
     public var errno: Int32
+    /// For `notANamespace`: what the path names instead (a FIFO, another namespace type).
+    public var reason: String
 
-    public init(kind: Kind, operation: String, path: String, errno: Int32) {
+    public init(kind: Kind, operation: String, path: String, errno: Int32, reason: String = "") {
         self.kind = kind
         self.operation = operation
         self.path = path
         self.errno = errno
+        self.reason = reason
     }
 
     public var description: String {
         switch kind {
-        case .notFound: return "network namespace \(path) does not exist"
-        case .notANamespace: return "\(path) is not a network namespace (not on nsfs or procfs)"
+        case .notFound: return "network namespace \(Self.shown(path)) does not exist"
+        case .notANamespace:
+            let why = reason.isEmpty ? String(cString: strerror(errno)) : reason
+            return "\(Self.shown(path)) is not a network namespace (\(why))"
         case .systemCall:
             let message = String(cString: strerror(errno))
-            return "\(operation) \(path): \(message) (errno \(errno))"
+            return "\(operation) \(Self.shown(path)): \(message) (errno \(errno))"
         }
+    }
+
+    /// A path as it appears in messages: a hostile 5,000-byte path is cut, not echoed whole.
+    public static func shown(_ path: String) -> String {
+        let bytes = Array(path.utf8)
+        guard bytes.count > 256 else { return path }
+        return String(decoding: bytes.prefix(120), as: UTF8.self) + "...(\(bytes.count) bytes)"
     }
 }

@@ -1,3 +1,4 @@
+import CNISpec
 import NetworkPolicy
 
 /// Compiles namespaces, pods and policies into a `PolicyProgram`.

@@ -29,14 +29,16 @@ struct Invocation {
     ]
     var stdin = #"{"cniVersion":"1.1.0","name":"net1","type":"recording"}"#
     var ownNetNS = false
+    var netnsInspection = NetNSInspection.usable
 
     func run(_ plugin: RecordingPlugin = RecordingPlugin()) -> (PluginDispatcher.Outcome, JSONObject?) {
         let env = self.env
         let bytes = Array(stdin.utf8)
         let own = ownNetNS
+        let inspection = netnsInspection
         let outcome = PluginDispatcher(
             plugin: plugin, getenv: { env[$0] }, readStdin: { () throws(CNIError) in bytes },
-            isOwnNetNS: { _ in own }
+            isOwnNetNS: { _ in own }, inspectNetNS: { _ in inspection }
         ).run()
         let json = (try? JSONParser.parse(outcome.stdout))?.objectValue
         return (outcome, json)
@@ -118,6 +120,16 @@ struct DispatcherTests {
         ("ifname with slash", Invocation().with("CNI_IFNAME", "eth/0"), 4, "contains / or :"),
         ("ifname with colon", Invocation().with("CNI_IFNAME", "eth:0"), 4, "contains / or :"),
         ("ifname dot-dot", Invocation().with("CNI_IFNAME", ".."), 4, "cannot be . or .."),
+        ("ifname template", Invocation().with("CNI_IFNAME", "eth%d"), 4, "contains %"),
+        ("ifname template on DEL", Invocation().with("CNI_COMMAND", "DEL").with("CNI_IFNAME", "eth%d"), 4, "contains %"),
+        ("ifname with a control character", Invocation().with("CNI_IFNAME", "eth\u{1}"), 4, "control character"),
+        ("netns missing on ADD", Invocation(netnsInspection: .missing(details: "/run/netns/x does not exist")), 3,
+            "network namespace does not exist"),
+        ("netns a FIFO on ADD", Invocation(netnsInspection: .unusable(details: "a FIFO")), 4, "CNI_NETNS is not a network namespace"),
+        ("netns a FIFO on CHECK",
+            Invocation(netnsInspection: .unusable(details: "a FIFO")).with("CNI_COMMAND", "CHECK")
+                .stdin(#"{"cniVersion":"1.1.0","name":"n","prevResult":{}}"#), 4, "CNI_NETNS is not a network namespace"),
+        ("own netns on DEL", Invocation(ownNetNS: true).with("CNI_COMMAND", "DEL"), 8, "own network namespace"),
         ("bad CNI_ARGS", Invocation().with("CNI_ARGS", "IP"), 4, "invalid CNI_ARGS pair"),
         ("own netns", Invocation(ownNetNS: true), 8, "own network namespace"),
         ("prevResult of wrong type", Invocation().stdin(#"{"cniVersion":"1.1.0","name":"n","ipam":[]}"#), 6, "wrong type for field \"ipam\""),
@@ -143,6 +155,60 @@ struct DispatcherTests {
         #expect(outcome.stdout.isEmpty)
         #expect(plugin.calls == [.del])
         #expect(plugin.lastRequest?.netns == "")
+    }
+
+    /// DEL succeeds when CNI_NETNS names no usable namespace: the plugin runs with an empty
+    /// CNI_NETNS (host-side cleanup only), as when the namespace is gone.
+    @Test(arguments: [
+        NetNSInspection.missing(details: "gone"), .unusable(details: "a FIFO"), .unusable(details: "a mnt namespace"),
+    ])
+    func delTreatsAnUnusableNetnsAsGone(_ inspection: NetNSInspection) {
+        let plugin = RecordingPlugin()
+        var invocation = Invocation().with("CNI_COMMAND", "DEL")
+        invocation.netnsInspection = inspection
+        let (outcome, _) = invocation.run(plugin)
+        #expect(outcome.exitCode == 0)
+        #expect(outcome.stdout.isEmpty)
+        #expect(plugin.calls == [.del])
+        #expect(plugin.lastRequest?.netns == "")
+    }
+
+    @Test func delKeepsAUsableNetns() {
+        let plugin = RecordingPlugin()
+        let (outcome, _) = Invocation().with("CNI_COMMAND", "DEL").run(plugin)
+        #expect(outcome.exitCode == 0)
+        #expect(plugin.lastRequest?.netns == "/run/netns/x")
+    }
+
+    /// A plugin that keeps records only (host-local) is not refused for a CNI_NETNS it never opens.
+    @Test func recordKeepingPluginsDoNotNeedANamespace() {
+        final class RecordsOnly: CNIPlugin, @unchecked Sendable {
+            var about: String { "records" }
+            var entersNetNS: Bool { false }
+            var added = false
+            func add(_ request: CNIRequest) throws -> CNIResult { added = true; return CNIResult(ips: [.init(address: "10.0.0.2/24")]) }
+            func del(_ request: CNIRequest) throws {}
+            func check(_ request: CNIRequest) throws {}
+        }
+        let plugin = RecordsOnly()
+        let env = Invocation().env
+        let outcome = PluginDispatcher(
+            plugin: plugin, getenv: { env[$0] }, readStdin: { () throws(CNIError) in Array(#"{"cniVersion":"1.1.0","name":"n"}"#.utf8) },
+            inspectNetNS: { _ in .unusable(details: "a FIFO") }
+        ).run()
+        #expect(outcome.exitCode == 0)
+        #expect(plugin.added)
+    }
+
+    /// A result that cannot be printed in the request's version fails the ADD, and the ADD is
+    /// undone (DEL) before the error is returned: a failed ADD leaves nothing behind.
+    @Test func addWhoseResultCannotBeExpressedIsUndone() throws {
+        let plugin = RecordingPlugin()
+        plugin.result = CNIResult(interfaces: [.init(name: "eth0", sandbox: "/run/netns/x")])
+        let (outcome, json) = Invocation().stdin(#"{"cniVersion":"0.2.0","name":"n","type":"t"}"#).run(plugin)
+        #expect(outcome.exitCode == 1)
+        #expect(json?["code"]?.intValue == 1)
+        #expect(plugin.calls == [.add, .del])
     }
 
     @Test func missingVersionMeansZeroOneZero() {

@@ -35,7 +35,18 @@ struct ConfigTests {
             #"{"type":"host-local","ranges":[[{"subnet":"10.1.0.0/24"}],[{"subnet":"fd00::/64"}]]}"#,
             extra: #","args":{"cni":{"ips":["10.1.0.7"]}},"runtimeConfig":{"ips":["fd00::7/64","10.1.0.5"]}"#,
             cniArgs: "IgnoreUnknown=1;IP=10.1.0.5,10.1.0.6;K8S_POD_NAME=x")
-        #expect(c.requestedIPs == [ip("10.1.0.5"), ip("10.1.0.6"), ip("10.1.0.7"), ip("fd00::7")])
+        #expect(c.requestedIPs == [ip("10.1.0.7"), ip("fd00::7"), ip("10.1.0.5")])
+    }
+
+    /// CONVENTIONS: with `args.cni.ips` present, the same information in CNI_ARGS is ignored.
+    @Test func cniArgsIPIgnoredWhenArgsCarryIPs() throws {
+        let withArgs = try hostLocalConfig(
+            #"{"type":"host-local","ranges":[[{"subnet":"10.1.0.0/24"}]]}"#,
+            extra: #","args":{"cni":{"ips":["10.1.0.7"]}}"#, cniArgs: "IgnoreUnknown=1;IP=10.1.0.5")
+        #expect(withArgs.requestedIPs == [ip("10.1.0.7")])
+        let withoutArgs = try hostLocalConfig(
+            #"{"type":"host-local","ranges":[[{"subnet":"10.1.0.0/24"}]]}"#, cniArgs: "IgnoreUnknown=1;IP=10.1.0.5,10.1.0.6")
+        #expect(withoutArgs.requestedIPs == [ip("10.1.0.5"), ip("10.1.0.6")])
     }
 
     @Test func dataDirAndResolvConf() throws {

@@ -43,9 +43,12 @@ struct HostLocalInteropTests {
             #expect(try PluginExec.hostLocal("DEL", config: config, containerID: "mine").run().status == 0)
 
             // The reference reserves, ours checks and releases (full scan: no index entry).
-            #expect(try PluginExec.hostLocal("ADD", config: config, containerID: "theirs", reference: true).run().status == 0)
+            let theirs = try PluginExec.hostLocal("ADD", config: config, containerID: "theirs", reference: true).run()
+            #expect(theirs.status == 0)
             #expect(d.reservations.count == 2)
-            let check = try PluginExec.hostLocal("CHECK", config: config, containerID: "theirs").run()
+            // CHECK needs the ADD result as prevResult (ours refuses a CHECK without one).
+            let checkConfig = d.config("1.0.0", ipam: #""ranges":[[{"subnet":"10.79.0.0/24"}],[{"subnet":"fd79::/64"}]]"#, prevResult: theirs.stdout)
+            let check = try PluginExec.hostLocal("CHECK", config: checkConfig, containerID: "theirs").run()
             #expect(check.status == 0, "\(check.summary)")
             let del = try PluginExec.hostLocal("DEL", config: config, containerID: "theirs").run()
             #expect(del.status == 0, "\(del.summary)")

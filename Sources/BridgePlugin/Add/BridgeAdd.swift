@@ -9,6 +9,13 @@ struct BridgeAdd {
     let config: BridgeConfig
 
     func run() throws(CNIError) -> CNIResult {
+        // A result without addresses cannot be printed in the 0.1.0/0.2.0 format: refused
+        // before anything is made, not after the veth exists.
+        if !config.isLayer3 && request.version < .v0_3_0 {
+            throw CNIError(
+                .incompatibleVersion, "a layer-2 bridge result cannot be expressed in cniVersion \(request.version)",
+                details: "without \"ipam\" the result has no IP address, which cniVersion 0.1.0 and 0.2.0 require; use 0.3.0 or later")
+        }
         // A namespace that cannot be used fails the ADD before anything is reserved.
         let netns = request.netns
         try attempt("failed to open netns \"\(netns)\"", code: .invalidEnvironment) {

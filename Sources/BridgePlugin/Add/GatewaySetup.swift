@@ -36,9 +36,24 @@ struct GatewaySetup {
         try attempt("could not add IP address \(address) to \"\(link.name)\"") {
             do { try host.addAddress(index: link.index, address.inetPrefix, noDAD: !address.isIPv4) } catch where error.isAlreadyExists {}
         }
-        if let mac = link.mac {
-            try attempt("could not set bridge's mac on \"\(link.name)\"") { try host.setMAC(index: link.index, mac) }
+        try pinMAC(of: link)
+    }
+
+    /// Sets the link's MAC to itself, so a bridge stops following its ports' MACs. A bridge
+    /// that had no port when it was read shows 00:00:00:00:00:00, which the kernel refuses
+    /// (EADDRNOTAVAIL): it gets a stable MAC derived from its name instead, the same on
+    /// every node and after every re-creation.
+    private func pinMAC(of link: Link) throws(CNIError) {
+        var mac = link.mac ?? Self.derivedMAC(link.name)
+        if mac.bytes.allSatisfy({ $0 == 0 }) { mac = Self.derivedMAC(link.name) }
+        try attempt("could not set the MAC address \(mac) on bridge \"\(link.name)\"") {
+            try host.setMAC(index: link.index, mac)
         }
+    }
+
+    /// `02` (locally administered, unicast) and 5 bytes of a hash of the bridge's name.
+    static func derivedMAC(_ bridgeName: String) -> MACAddress {
+        MACAddress(bytes: StableHash.localMAC(Array("swift-cni bridge ".utf8) + Array(bridgeName.utf8)))
     }
 
     /// `net.ipv4.ip_forward=1` / `net.ipv6.conf.all.forwarding=1` for the families used.

@@ -8,6 +8,10 @@ public protocol CNIPlugin {
     var about: String { get }
     /// The exact versions accepted (default: all, 0.1.0 to 1.1.0).
     var supportedVersions: [CNIVersion] { get }
+    /// Whether the plugin enters `CNI_NETNS` (default true): the dispatcher then checks that
+    /// it names a network namespace before ADD and CHECK. An IPAM plugin that only keeps
+    /// records (host-local) says false, as the reference's never opens the path.
+    var entersNetNS: Bool { get }
 
     func add(_ request: CNIRequest) throws -> CNIResult
     func del(_ request: CNIRequest) throws
@@ -20,6 +24,8 @@ public protocol CNIPlugin {
 
 extension CNIPlugin {
     public var supportedVersions: [CNIVersion] { CNIVersion.all }
+
+    public var entersNetNS: Bool { true }
 
     public func gc(_ request: CNIRequest) throws {
         if request.config.ipamType != nil { try IPAMDelegate.gc(request) }

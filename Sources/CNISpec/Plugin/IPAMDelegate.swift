@@ -17,17 +17,30 @@ public enum IPAMDelegate {
         return try Subprocess.run(executable, environment: environment, stdin: request.config.bytes)
     }
 
+    /// ADD of the delegate. When the delegate ran and failed (or printed a result that cannot
+    /// be read), it is run again with DEL before the failure is returned, as the spec's
+    /// delegation procedure asks: whatever it reserved before failing is released.
     public static func add(_ request: CNIRequest, runner: Runner = exec) throws(CNIError) -> CNIResult {
-        let output = try invoke(request, command: .add, runner: runner)
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(output)
+        let executable = try locate(request)
+        do throws(CNIError) {
+            let output = try run(executable, request, command: .add, runner: runner)
+            let value: JSONValue
+            do {
+                value = try JSONParser.parse(output)
+            } catch {
+                throw CNIError(
+                    .decodingFailure, "IPAM plugin \"\(request.config.ipamType ?? "")\" printed an invalid result",
+                    details: error.description)
+            }
+            return try CNIResult.parse(value, defaultVersion: request.version, path: "IPAM result").result
         } catch {
-            throw CNIError(
-                .decodingFailure, "IPAM plugin \"\(request.config.ipamType ?? "")\" printed an invalid result",
-                details: error.description)
+            do {
+                _ = try run(executable, request, command: .del, runner: runner)
+            } catch let cleanup {
+                try? FileDescriptorIO.writeAll(2, Array("IPAM DEL after the failed IPAM ADD failed too: \(cleanup)\n".utf8))
+            }
+            throw error
         }
-        return try CNIResult.parse(value, defaultVersion: request.version, path: "IPAM result").result
     }
 
     public static func del(_ request: CNIRequest, runner: Runner = exec) throws(CNIError) {
@@ -53,6 +66,11 @@ public enum IPAMDelegate {
     public static func invoke(
         _ request: CNIRequest, command: CNICommand, runner: Runner = exec
     ) throws(CNIError) -> [UInt8] {
+        try run(try locate(request), request, command: command, runner: runner)
+    }
+
+    /// The executable `CNI_PATH` resolves for `ipam.type`.
+    static func locate(_ request: CNIRequest) throws(CNIError) -> String {
         guard let type = request.config.ipamType else {
             throw CNIError(.invalidNetworkConfig, "no IPAM plugin configured", details: "ipam.type is missing")
         }
@@ -61,11 +79,18 @@ public enum IPAMDelegate {
                 .invalidNetworkConfig, "failed to find IPAM plugin \"\(type)\"",
                 details: "searched CNI_PATH [\(request.path.joined(separator: " "))]")
         }
+        return executable
+    }
+
+    static func run(
+        _ executable: String, _ request: CNIRequest, command: CNICommand, runner: Runner
+    ) throws(CNIError) -> [UInt8] {
         let outcome = try runner(executable, command, request)
         if outcome.status == 0 { return outcome.stdout }
         if let value = try? JSONParser.parse(outcome.stdout), let error = CNIError(json: value) {
             throw error
         }
+        let type = request.config.ipamType ?? ""
         let text = String(decoding: outcome.stdout.prefix(512), as: UTF8.self)
         throw CNIError(
             .internalError, "IPAM plugin \"\(type)\" failed with exit status \(outcome.status)",

@@ -17,16 +17,20 @@ public struct PluginDispatcher {
     public let readStdin: () throws(CNIError) -> [UInt8]
     /// Whether a `CNI_NETNS` path is the plugin's own network namespace.
     public let isOwnNetNS: (String) -> Bool
+    /// What a `CNI_NETNS` path names; asked only for plugins that enter the namespace.
+    public let inspectNetNS: (String) -> NetNSInspection
 
     public init(
         plugin: any CNIPlugin, getenv: @escaping (String) -> String?,
         readStdin: @escaping () throws(CNIError) -> [UInt8],
-        isOwnNetNS: @escaping (String) -> Bool = { _ in false }
+        isOwnNetNS: @escaping (String) -> Bool = { _ in false },
+        inspectNetNS: @escaping (String) -> NetNSInspection = { _ in .usable }
     ) {
         self.plugin = plugin
         self.getenv = getenv
         self.readStdin = readStdin
         self.isOwnNetNS = isOwnNetNS
+        self.inspectNetNS = inspectNetNS
     }
 
     public func run() -> Outcome {
@@ -74,7 +78,8 @@ public struct PluginDispatcher {
 
             let containerID = getenv("CNI_CONTAINERID") ?? ""
             let ifName = getenv("CNI_IFNAME") ?? ""
-            let netns = getenv("CNI_NETNS") ?? ""
+            var netns = getenv("CNI_NETNS") ?? ""
+            var notes = ""
             switch command {
             case .add, .check, .del:
                 try CNIValidation.validateContainerID(containerID)
@@ -82,12 +87,22 @@ public struct PluginDispatcher {
             default:
                 break
             }
-            if command == .add || command == .check, !netns.isEmpty, getenv("CNI_NETNS_OVERRIDE") == nil,
-                isOwnNetNS(netns)
-            {
-                throw CNIError(
-                    .invalidNetNS, "CNI_NETNS is the plugin's own network namespace",
-                    details: "refusing to configure \(netns), the namespace the plugin runs in")
+            let override = getenv("CNI_NETNS_OVERRIDE") != nil
+            if command == .add || command == .check, !netns.isEmpty {
+                if !override, isOwnNetNS(netns) { throw Self.ownNamespace(netns) }
+                if plugin.entersNetNS { try Self.requireNetworkNamespace(inspectNetNS(netns), netns) }
+            }
+            if command == .del, !netns.isEmpty, plugin.entersNetNS {
+                // The plugin's own namespace is refused for DEL too: deleting CNI_IFNAME (or
+                // taking lo down) there would cut the node off.
+                if !override, isOwnNetNS(netns) { throw Self.ownNamespace(netns) }
+                // DEL succeeds when the namespace is gone; a path that names no usable
+                // namespace is treated the same way, so only host-side state is cleaned up.
+                let inspection = inspectNetNS(netns)
+                if inspection != .usable {
+                    notes = "CNI_NETNS \(Self.shown(netns)): \(inspection.summary); cleaning up host-side state only\n"
+                    netns = ""
+                }
             }
             let args = try CNIArgs(parsing: getenv("CNI_ARGS") ?? "")
             let path = (getenv("CNI_PATH") ?? "").split(separator: ":").map(String.init)
@@ -99,19 +114,54 @@ public struct PluginDispatcher {
             switch command {
             case .add:
                 let result = try plugin.add(request)
-                var bytes = try result.json(version: version).serializedBytes()
+                var bytes: [UInt8]
+                do {
+                    bytes = try result.json(version: version).serializedBytes()
+                } catch {
+                    // The attachment exists but its result cannot be printed: an ADD that
+                    // fails leaves nothing behind, so it is undone before the error is returned.
+                    var undo = ""
+                    do { try plugin.del(request) } catch { undo = "undoing the ADD failed: \(Self.cniError(from: error).msg)\n" }
+                    return Self.failure(Self.cniError(from: error), version: version, stderr: undo)
+                }
                 bytes.append(0x0A)
-                return Outcome(stdout: bytes, stderr: "", exitCode: 0)
+                return Outcome(stdout: bytes, stderr: notes, exitCode: 0)
             case .del: try plugin.del(request)
             case .check: try plugin.check(request)
             case .gc: try plugin.gc(request)
             case .status: try plugin.status(request)
             case .version: break
             }
-            return Outcome(stdout: [], stderr: "", exitCode: 0)
+            return Outcome(stdout: [], stderr: notes, exitCode: 0)
         } catch {
             return Self.failure(Self.cniError(from: error), version: responseVersion)
         }
+    }
+
+    private static func ownNamespace(_ netns: String) -> CNIError {
+        CNIError(
+            .invalidNetNS, "CNI_NETNS is the plugin's own network namespace",
+            details: "refusing to configure \(shown(netns)), the namespace the plugin runs in")
+    }
+
+    /// ADD and CHECK need a network namespace: a missing path is an unknown container (3),
+    /// anything else that is not a network namespace an invalid `CNI_NETNS` (4).
+    private static func requireNetworkNamespace(_ inspection: NetNSInspection, _ netns: String) throws(CNIError) {
+        switch inspection {
+        case .usable: return
+        case .own: throw ownNamespace(netns)
+        case .missing(let details):
+            throw CNIError(.unknownContainer, "network namespace does not exist", details: "CNI_NETNS: \(details)")
+        case .unusable(let details):
+            throw CNIError(.invalidEnvironment, "CNI_NETNS is not a network namespace", details: details)
+        }
+    }
+
+    /// A caller-supplied path as it appears in messages (a hostile 5,000-byte path is cut).
+    static func shown(_ path: String) -> String {
+        let bytes = Array(path.utf8)
+        guard bytes.count > 256 else { return path }
+        return String(decoding: bytes.prefix(120), as: UTF8.self) + "...(\(bytes.count) bytes)"
     }
 
     /// The VERSION reply: `cniVersion` echoes the input's version (spec), or the newest one
@@ -156,9 +206,9 @@ public struct PluginDispatcher {
         return CNIError(.internalError, "internal error", details: String(describing: error))
     }
 
-    static func failure(_ error: CNIError, version: CNIVersion) -> Outcome {
+    static func failure(_ error: CNIError, version: CNIVersion, stderr: String = "") -> Outcome {
         var bytes = error.json(version: version).serializedBytes()
         bytes.append(0x0A)
-        return Outcome(stdout: bytes, stderr: "", exitCode: 1)
+        return Outcome(stdout: bytes, stderr: stderr, exitCode: 1)
     }
 }

@@ -1,3 +1,4 @@
+import NetNS
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -17,11 +18,30 @@ public enum PluginMain {
                 return String(cString: value)
             },
             readStdin: { () throws(CNIError) in try FileDescriptorIO.readAll(0) },
-            isOwnNetNS: isOwnNetNS)
+            isOwnNetNS: isOwnNetNS, inspectNetNS: inspectNetNS)
         let outcome = dispatcher.run()
         if !outcome.stderr.isEmpty { try? FileDescriptorIO.writeAll(2, Array(outcome.stderr.utf8)) }
         if !outcome.stdout.isEmpty { try? FileDescriptorIO.writeAll(1, outcome.stdout) }
         exit(outcome.exitCode)
+    }
+
+    /// Opens `path` the way a plugin will (never blocking, whatever it names) and says whether
+    /// it is a network namespace.
+    public static func inspectNetNS(_ path: String) -> NetNSInspection {
+        // A runtime names a namespace by an absolute path; a relative one would depend on
+        // the directory the plugin happens to be started in.
+        guard path.hasPrefix("/") else {
+            return .unusable(details: "\(NetNSError.shown(path)) is not an absolute path")
+        }
+        do {
+            try NetworkNamespace(path: path).validate()
+            return .usable
+        } catch {
+            switch error.kind {
+            case .notFound: return .missing(details: "\(NetNSError.shown(path)) does not exist")
+            case .notANamespace, .systemCall: return .unusable(details: error.description)
+            }
+        }
     }
 
     /// Compares the namespace file at `path` with `/proc/self/ns/net` (device and inode).

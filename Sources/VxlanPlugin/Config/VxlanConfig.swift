@@ -54,19 +54,14 @@ public struct VxlanConfig: Sendable {
         }
         port = UInt16(portValue)
         device = try r.string("device") ?? "vxlan.\(vni)"
-        guard !device.isEmpty, device.utf8.count <= 15, !device.contains("/"), !device.contains(where: \.isWhitespace),
-            device != ".", device != ".."
-        else {
-            throw CNIError(
-                .invalidNetworkConfig, "invalid device name \"\(device)\"",
-                details: "an interface name is 1 to 15 bytes without '/' or spaces")
-        }
+        // The device name also names the node lock file: checked before any file is made.
+        try CNIValidation.validateConfiguredInterfaceName(device, field: "device", label: "device name")
         if let text = try r.string("localIP") {
             localIP = try NodeInventory.address(text, field: "localIP")
         }
         underlayInterface = try r.string("underlayInterface")
-        if let name = underlayInterface, name.isEmpty || name.utf8.count > 15 {
-            throw CNIError(.invalidNetworkConfig, "invalid underlayInterface \"\(name)\"", details: "1 to 15 bytes")
+        if let name = underlayInterface {
+            try CNIValidation.validateConfiguredInterfaceName(name, field: "underlayInterface")
         }
         if let value = try r.int("mtu") {
             guard (68...65535).contains(value) else {
@@ -86,7 +81,9 @@ public struct VxlanConfig: Sendable {
             nodes = []
         }
         peersFile = try r.string("peersFile")
+        if let peersFile { try CNIValidation.validateConfiguredPath(peersFile, field: "peersFile") }
         nodeName = try r.string("nodeName")
+        if let nodeName { try CNIValidation.validateConfiguredPath(nodeName, field: "nodeName") }
         directRouting = try r.bool("directRouting") ?? false
         learning = try r.bool("learning") ?? false
         ipMasq = try r.bool("ipMasq") ?? false

@@ -1,3 +1,4 @@
+import CNISpec
 import Netlink
 
 /// The deterministic MAC of a node's VTEP, so peers compute each other's MAC from the node
@@ -9,13 +10,6 @@ public enum VtepMAC {
     public static func derive(vni: UInt32, underlayIP: InetAddress) -> MACAddress {
         var input: [UInt8] = [UInt8(vni >> 24 & 0xff), UInt8(vni >> 16 & 0xff), UInt8(vni >> 8 & 0xff), UInt8(vni & 0xff)]
         input += underlayIP.bytes
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in input {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        var bytes: [UInt8] = [0x02]
-        for shift in stride(from: 56, through: 24, by: -8) { bytes.append(UInt8(hash >> UInt64(shift) & 0xff)) }
-        return MACAddress(bytes: bytes)
+        return MACAddress(bytes: StableHash.localMAC(input))
     }
 }
