@@ -27,7 +27,7 @@ static void close_inherited_descriptors(void) {
 
 /// The grandchild: enter the namespace, send RTM_DELLINK by name, wait for the kernel's answer.
 static void delete_link(const char *netns_path, const char *ifname) {
-    int ns = open(netns_path, O_RDONLY | O_CLOEXEC);
+    int ns = open(netns_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (ns < 0) return;
     if (setns(ns, CLONE_NEWNET) != 0) return;
     close(ns);

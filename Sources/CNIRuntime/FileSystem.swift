@@ -16,8 +16,12 @@ public enum FileSystem {
 
     /// The whole content of a file.
     public static func readFile(_ path: String) throws(CNIError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw failure("open", path, errno) }
+        let fd: Int32
+        do {
+            fd = try RegularFile.openForReading(path)
+        } catch {
+            throw CNIError(.ioFailure, "open \(path) failed", details: error.description)
+        }
         defer { close(fd) }
         do {
             return try FileDescriptorIO.readAll(fd)

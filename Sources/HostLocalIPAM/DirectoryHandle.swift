@@ -73,11 +73,13 @@ public final class DirectoryHandle {
 
     /// The whole content of a file; nil when it does not exist.
     public func read(_ name: String) throws(StoreError) -> [UInt8]? {
-        let file = openat(fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        if file < 0 {
-            let e = errno
-            if e == ENOENT { return nil }
-            throw StoreError("open", pathOf(name), errno: e)
+        let file: Int32
+        do {
+            file = try RegularFile.openForReading(name, relativeTo: fd, noFollow: true)
+        } catch {
+            if error.errno == ENOENT { return nil }
+            // A FIFO, socket or device in its place is refused, never waited on.
+            throw StoreError("open", pathOf(name), errno: error.errno != 0 ? error.errno : EINVAL)
         }
         defer { close(file) }
         do {

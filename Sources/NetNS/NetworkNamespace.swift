@@ -22,6 +22,12 @@ public struct NetworkNamespace: Sendable {
         close(fd)
     }
 
+    /// An open, close-on-exec descriptor of this namespace (for `IFLA_NET_NS_FD`), after the
+    /// same checks as `validate`; the caller closes it.
+    public func openDescriptor() throws(NetNSError) -> Int32 {
+        try NamespaceFile.open(path)
+    }
+
     /// Runs `body` on a new OS thread inside this namespace and returns its result.
     ///
     /// Throws `NetNSError` when the namespace cannot be opened or entered, and rethrows what

@@ -8,9 +8,7 @@ struct NamespaceDescriptor {
     let value: Int32
 
     init(_ namespace: NetworkNamespace) throws {
-        let fd = Glibc.open(namespace.path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw NetlinkError(operation: "open network namespace \(namespace.path)", errno: Glibc.errno) }
-        value = fd
+        value = try namespace.openDescriptor()
     }
 
     func close() { _ = Glibc.close(value) }

@@ -61,10 +61,12 @@ struct BridgeBadInputTests {
         }
     }
 
-    @Test func aMissingNamespaceIsCode4AndReservesNothing() throws {
+    /// A CNI_NETNS that does not exist is an unknown container (3), as for loopback; a path
+    /// that exists but is no network namespace is code 4 (HostileInputTests).
+    @Test func aMissingNamespaceIsCode3AndReservesNothing() throws {
         try BridgeTestHost.with { h in
             let out = try h.exec("ADD", config: h.config(ipam: h.ipam()), container: nil, netns: "/run/netns/no-such-namespace")
-            #expect(out.code == 4, "\(out.summary)")
+            #expect(out.code == 3, "\(out.summary)")
             #expect(try h.reservations().isEmpty && h.hostVeths().isEmpty)
         }
     }

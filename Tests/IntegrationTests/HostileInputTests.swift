@@ -113,6 +113,27 @@ struct HostileInputTests {
         }
     }
 
+    /// Files named by the configuration (a vxlan peers file, host-local's resolvConf) are
+    /// never waited on: a FIFO there is an I/O error (5) within the time limit.
+    @Test func configuredFilesNeverBlock() throws {
+        let paths = try Paths()
+        defer { paths.remove() }
+        let dataDir = try TestEnvironment.makeTempDir("hostile-ipam")
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        try TestNamespace.with(2) { namespaces in
+            let (node, pod) = (namespaces[0], namespaces[1])
+            let vxlan = #"{"cniVersion":"1.0.0","name":"hf","type":"vxlan","peersFile":"\#(paths.fifo)","prevResult":{"cniVersion":"1.0.0"}}"#
+            let hostLocal = #"{"cniVersion":"1.0.0","name":"hf","type":"bridge","ipam":{"type":"host-local","subnet":"10.97.0.0/24","dataDir":"\#(dataDir)","resolvConf":"\#(paths.fifo)"}}"#
+            for (plugin, config) in [("vxlan", vxlan), ("host-local", hostLocal)] {
+                let out = try Self.run(plugin, "ADD", config: config, netns: pod.path, in: node)
+                #expect(out.status != 137, "\(plugin): blocked until killed")
+                #expect(out.status == 1 && out.code == 5, "\(plugin): \(out.summary)")
+            }
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(dataDir)/hf")) ?? []
+            #expect(!files.contains { $0.hasPrefix("10.") }, "no reservation: \(files)")
+        }
+    }
+
     /// `eth%d` would make the kernel pick a name (eth0, eth1, ...): refused with code 4 by
     /// every plugin before any change; with the bridge, no veth pair is left.
     @Test(arguments: ["loopback", "bridge", "vxlan", "host-local"])
@@ -233,12 +254,14 @@ struct HostileInputTests {
             try Shell.must(["chmod", "755", "\(dir)/spy-ipam"])
             h.ipamDir = dir
             let pod = try h.newContainer()
-            let before = try h.snapshot()
+            let rulesBefore = try h.ruleset()
             let out = try h.exec("ADD", config: h.config(ipam: #"{"type":"spy-ipam"}"#), container: pod)
             #expect(out.status == 1 && out.code == 11, "the IPAM plugin's error is passed back: \(out.summary)")
             let calls = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             #expect(calls.split(separator: "\n") == ["ADD", "DEL"], "IPAM calls: \(calls)")
-            #expect(try h.snapshot(settlingTo: before) == before, "nothing left in the host")
+            // The bridge itself is node infrastructure shared by every pod and stays.
+            #expect(try h.hostVeths().isEmpty, "no host veth left")
+            #expect(try h.ruleset() == rulesBefore, "no rule left")
             #expect(try pod.link("eth0") == nil, "nothing left in the container")
         }
     }

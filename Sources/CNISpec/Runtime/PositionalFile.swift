@@ -9,8 +9,8 @@ final class PositionalFile {
     private let fd: Int32
 
     init?(path: String) {
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return nil }
+        guard let fd = try? RegularFile.openForReading(path) else { return nil }
+        self.fd = fd
     }
 
     deinit { close(fd) }

@@ -8,10 +8,11 @@ import Glibc
 /// STATUS and `cnictl reconcile-peers`.
 public enum PeersFile {
     public static func read(_ path: String) throws(CNIError) -> [ClusterNode] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            throw CNIError(.ioFailure, "cannot open peers file \(path)", details: SystemError.describe(code))
+        let fd: Int32
+        do {
+            fd = try RegularFile.openForReading(path)
+        } catch {
+            throw CNIError(.ioFailure, "cannot open peers file \(path)", details: error.description)
         }
         defer { close(fd) }
         let bytes = try FileDescriptorIO.readAll(fd)
