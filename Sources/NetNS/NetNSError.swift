@@ -31,6 +31,11 @@ public struct NetNSError: Error, Sendable, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// Equal when kind, operation, path and errno are: `reason` only explains.
+    public static func == (lhs: NetNSError, rhs: NetNSError) -> Bool {
+        lhs.kind == rhs.kind && lhs.operation == rhs.operation && lhs.path == rhs.path && lhs.errno == rhs.errno
+    }
+
     public var description: String {
         switch kind {
         case .notFound: return "network namespace \(Self.shown(path)) does not exist"
