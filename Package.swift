@@ -48,6 +48,7 @@ let package = Package(
         .executable(name: "bridge", targets: ["bridge"]),
         .executable(name: "vxlan", targets: ["vxlan"]),
         .executable(name: "tuning", targets: ["tuning"]),
+        .executable(name: "bandwidth", targets: ["bandwidth"]),
         .library(name: "CNISpec", targets: ["CNISpec"]),
     ],
     dependencies: [
@@ -86,6 +87,9 @@ let package = Package(
         .target(name: "CVxlanDataPath", linkerSettings: [.linkedLibrary("bpf")]),
         .target(name: "VxlanPlugin", dependencies: ["CNISpec", "CVxlanDataPath", "Netlink", "NetNS", "NFTables"]),
         .target(name: "TuningPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"], swiftSettings: pluginSwiftSettings),
+        .target(
+            name: "BandwidthPlugin", dependencies: ["CNISpec", "CNIRuntime", "Netlink", "NetNS"],
+            swiftSettings: pluginSwiftSettings),
         .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
         .target(name: "PolicyDataplane", dependencies: ["NetworkPolicy", "NFTables", "CNISpec"]),
 
@@ -106,6 +110,9 @@ let package = Package(
             name: "tuning", dependencies: ["TuningPlugin"], swiftSettings: pluginSwiftSettings,
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
+            name: "bandwidth", dependencies: ["BandwidthPlugin"], swiftSettings: pluginSwiftSettings,
+            linkerSettings: mostlyStaticExecutable),
+        .executableTarget(
             name: "cnictl",
             dependencies: [
                 "CNIRuntime", "CNISpec", "VxlanPlugin", "Netlink",
@@ -123,6 +130,7 @@ let package = Package(
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
         .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
         .testTarget(name: "TuningPluginTests", dependencies: ["TuningPlugin", "Netlink", "CNISpec"]),
+        .testTarget(name: "BandwidthPluginTests", dependencies: ["BandwidthPlugin", "Netlink", "CNISpec"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
         .testTarget(name: "VxlanPluginTests", dependencies: ["VxlanPlugin", "Netlink", "NFTables", "CNISpec"]),
         .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "PolicyDataplane", "NFTables", "CNISpec"]),
