@@ -27,7 +27,7 @@ struct BandwidthBadInputTests {
         try BandwidthLab.with { (lab) throws in
             let out = try lab.run("ADD", lab.config(c.options, withPrevResult: c.withPrevResult))
             #expect(out.status != 0 && out.code == c.code, "\(out.summary)")
-            #expect(!(out.json?["msg"] as? String ?? "").isEmpty)
+            #expect((out.json?["msg"] as? String)?.isEmpty == false, "\(out.summary)")
             #expect(try lab.ifbs().isEmpty && lab.shapingQdiscs(lab.hostVeth).isEmpty)
         }
     }
@@ -46,7 +46,7 @@ struct BandwidthBadInputTests {
     @Test func aContainerInterfaceThatIsNoVethIsRefused() throws {
         try BandwidthLab.with { (lab) throws in
             try Shell.must(["ip", "-n", lab.pod.name, "link", "del", "eth0"])
-            try Shell.must(["ip", "-n", lab.pod.name, "link", "add", "eth0", "type", "dummy"])
+            try Shell.must(["ip", "-n", lab.pod.name, "link", "add", "eth0", "type", "ifb"])
             let out = try lab.run("ADD", lab.config(BandwidthLifecycleTests.egress))
             #expect(out.code == 100, "\(out.summary)")
             #expect(try lab.ifbs().isEmpty)

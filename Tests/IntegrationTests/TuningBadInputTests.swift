@@ -37,7 +37,7 @@ struct TuningBadInputTests {
             let config = lab.config(options, withPrevResult: c.withPrevResult)
             let out = try lab.run("ADD", config)
             #expect(out.status != 0 && out.code == c.code, "\(out.summary)")
-            #expect(!(out.json?["msg"] as? String ?? "").isEmpty, "\(out.summary)")
+            #expect((out.json?["msg"] as? String)?.isEmpty == false, "\(out.summary)")
             #expect(try lab.linkState() == before, "link unchanged")
             #expect(try lab.sysctl("net/ipv4/conf/eth0/arp_notify") == arpBefore)
             #expect(lab.backupFiles.isEmpty, "no backup left")
