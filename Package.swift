@@ -88,7 +88,7 @@ let package = Package(
         .target(name: "VxlanPlugin", dependencies: ["CNISpec", "CVxlanDataPath", "Netlink", "NetNS", "NFTables"]),
         .target(name: "TuningPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"], swiftSettings: pluginSwiftSettings),
         .target(
-            name: "BandwidthPlugin", dependencies: ["CNISpec", "CNIRuntime", "Netlink", "NetNS"],
+            name: "BandwidthPlugin", dependencies: ["CLinux", "CNISpec", "CNIRuntime", "Netlink", "NetNS"],
             swiftSettings: pluginSwiftSettings),
         .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
         .target(name: "PolicyDataplane", dependencies: ["NetworkPolicy", "NFTables", "CNISpec"]),

@@ -138,6 +138,9 @@ struct BandwidthLifecycleTests {
             #expect(try lab.run("GC", lab.config(#""cni.dev/valid-attachments":[]"#, version: "1.1.0", network: "othernet",
                                                  withPrevResult: false)).status == 0)
             #expect(try lab.ifbs().count == 1, "another network's GC leaves it")
+            // A retired IFB whose background deletion never ran (made by hand here) goes too.
+            try Shell.must(["ip", "-n", lab.host.name, "link", "add", "bwpretired0", "type", "ifb"])
+            try Shell.must(["ip", "-n", lab.host.name, "link", "set", "bwpretired0", "alias", "swcni-bandwidth-retired:bwnet"])
             #expect(try lab.run("GC", lab.config(#""cni.dev/valid-attachments":[]"#, version: "1.1.0", withPrevResult: false)).status == 0)
             #expect(try lab.ifbs().isEmpty)
             #expect(try lab.run("STATUS", lab.config("", version: "1.1.0", withPrevResult: false)).status == 0)

@@ -117,6 +117,18 @@ def wait_until_no_veth(node, timeout):
         time.sleep(0.005)
 
 
+def wait_until_no_link(node, kind, timeout):
+    """Untimed: waits until the node namespace holds no link of `kind`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = subprocess.run(["ip", "-n", node.name, "-o", "link", "show", "type", kind], capture_output=True, text=True)
+        if not out.stdout.strip():
+            return
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"{kind} links still present in {node.name} after {timeout} s: {out.stdout[:300]!r}")
+        time.sleep(0.005)
+
+
 def ms(seconds):
     return seconds * 1000.0
 
@@ -408,7 +420,7 @@ def bench_bandwidth(args):
                 "prevResult": {"cniVersion": "1.0.0", "interfaces": [{"name": host_veth}, {"name": "eth0", "sandbox": pod.path}],
                                "ips": []},
             }).encode()
-            sides[who] = {"node": node, "pod": pod, "conf": conf,
+            sides[who] = {"node": node, "pod": pod, "conf": conf, "veth": host_veth,
                           "bin": args.ours_bin("bandwidth") if who == "ours" else args.ref_bin("bandwidth")}
         add = {w: [] for w in sides}
         dele = {w: [] for w in sides}
@@ -419,6 +431,14 @@ def bench_bandwidth(args):
             for who, side in sides.items():
                 dele[who].append(exec_plugin(side["bin"], "DEL", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
                                              node=side["node"])[0])
+                # Untimed: ours deletes the IFB in a background process after DEL returned; that
+                # kernel work must not overlap the other side's timed execs.
+                wait_until_no_link(side["node"], "ifb", 5)
+                # Untimed: the reference's DEL deletes only the IFB and leaves the tbf and ingress
+                # qdiscs on the host veth (ours removes them); the next ADD needs them gone.
+                for parent in ("root", "ingress"):
+                    subprocess.run(["tc", "-n", side["node"].name, "qdisc", "del", "dev", side["veth"], parent],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         row("bandwidth ADD median", statistics.median(add["ours"]), statistics.median(add["ref"]))
         row("bandwidth DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]))
     finally:

@@ -1,8 +1,9 @@
 import CNISpec
 import Netlink
 
-/// DEL: removes the attachment's IFB device (found by its deterministic name) and, when the
-/// host veth can still be reached through the namespace, the qdiscs on it. Needs no
+/// DEL: removes the attachment's IFB device (found by its deterministic name; deleted in the
+/// background, see `IfbRetirement`) and, when the host veth can still be reached through the
+/// namespace, the qdiscs on it. Needs no
 /// `prevResult` and no valid limits; succeeds when everything is already gone.
 struct BandwidthDel {
     let request: CNIRequest
@@ -41,10 +42,6 @@ struct BandwidthDel {
                 if filters.contains(where: { $0.egressRedirects.contains(ifb.index) }) { removeIngress(of: veth, host: host) }
             }
         }
-        if let ifb {
-            try attempt("failed to delete ifb \(name)", code: BandwidthFailure.changeFailed) {
-                do { try host.deleteLink(index: ifb.index) } catch let error as NetlinkError where error.notFound {}
-            }
-        }
+        if let ifb { try IfbRetirement.retire(ifb, network: request.config.name, host: host) }
     }
 }

@@ -72,10 +72,16 @@ final class BandwidthLab {
         try qdiscs(dev).map(\.kind).filter { $0 == "tbf" || $0 == "ingress" }.sorted()
     }
 
-    /// Links of kind ifb in the host namespace.
+    /// Links of kind ifb in the host namespace, once no retired IFB (`bwpdel…`, deleted by
+    /// DEL's background process) is left; after 3 s the retired ones are listed too.
     func ifbs() throws -> [String] {
-        let list = try Shell.json(["ip", "-n", host.name, "-j", "-d", "link", "show", "type", "ifb"]) as? [[String: Any]] ?? []
-        return list.compactMap { $0["ifname"] as? String }.sorted()
+        let deadline = Date().addingTimeInterval(3)
+        while true {
+            let list = try Shell.json(["ip", "-n", host.name, "-j", "-d", "link", "show", "type", "ifb"]) as? [[String: Any]] ?? []
+            let names = list.compactMap { $0["ifname"] as? String }.sorted()
+            if !names.contains(where: { $0.hasPrefix("bwpdel") }) || Date() > deadline { return names }
+            usleep(10_000)
+        }
     }
 
     /// The tbf root of `dev`: rate in bytes/s and burst in bytes, as `tc -j` reports them.
