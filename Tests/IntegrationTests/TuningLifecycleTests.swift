@@ -99,6 +99,20 @@ struct TuningLifecycleTests {
         }
     }
 
+    /// A repeated ADD (a runtime retrying) must not record the first ADD's values as originals.
+    @Test func aRepeatedAddKeepsTheTrueOriginals() throws {
+        try TuningLab.with { (lab) throws in
+            let before = try lab.linkState()
+            let somaxconn = try lab.sysctl("net/core/somaxconn")
+            #expect(try lab.run("ADD", lab.config(#""mtu":1400,"sysctl":{"net.core.somaxconn":"701"}"#)).status == 0)
+            #expect(try lab.run("ADD", lab.config(#""mtu":1300,"promisc":true,"sysctl":{"net.core.somaxconn":"702"}"#)).status == 0)
+            #expect(try lab.linkState().mtu == 1300)
+            #expect(try lab.run("DEL", lab.config("", withPrevResult: false)).status == 0)
+            #expect(try lab.linkState() == before)
+            #expect(try lab.sysctl("net/core/somaxconn") == somaxconn)
+        }
+    }
+
     @Test func delIsIdempotentAndNeedsNoPrevResult() throws {
         try TuningLab.with { (lab) throws in
             let before = try lab.linkState()

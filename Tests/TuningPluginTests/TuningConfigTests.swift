@@ -155,6 +155,17 @@ struct BackupRecordTests {
         #expect(record.original.promiscuous == false && record.original.allMulticast == false && record.original.txQueueLength == nil)
     }
 
+    @Test func anEarlierRecordKeepsItsOriginals() {
+        let earlier = InterfaceSettings(mtu: 1500, sysctls: [.init(key: "net/core/somaxconn", value: "4096")])
+        let current = InterfaceSettings(
+            mtu: 1400, promiscuous: false,
+            sysctls: [.init(key: "net/core/somaxconn", value: "701"), .init(key: "net/ipv4/ip_forward", value: "0")])
+        let merged = current.keepingOriginals(from: earlier)
+        #expect(merged.mtu == 1500 && merged.promiscuous == false)
+        #expect(merged.sysctls == [.init(key: "net/core/somaxconn", value: "4096"), .init(key: "net/ipv4/ip_forward", value: "0")])
+        #expect(InterfaceSettings(txQueueLength: 5).keepingOriginals(from: earlier).mtu == 1500, "still restored")
+    }
+
     @Test func refusesPathsOutsideNet() {
         #expect(throws: CNIError.self) { _ = try BackupRecord(json: JSONParser.parse(#"{"sysctl":{"kernel/hostname":"x"}}"#)) }
     }

@@ -53,6 +53,30 @@ public struct InterfaceSettings: Sendable, Equatable {
         return original
     }
 
+    /// `self` with every value `earlier` also holds taken from `earlier`: a repeated ADD of
+    /// one attachment must not record the values the first ADD set as the originals.
+    func keepingOriginals(from earlier: InterfaceSettings) -> InterfaceSettings {
+        var merged = self
+        if mac != nil, let value = earlier.mac { merged.mac = value }
+        if mtu != nil, let value = earlier.mtu { merged.mtu = value }
+        if promiscuous != nil, let value = earlier.promiscuous { merged.promiscuous = value }
+        if allMulticast != nil, let value = earlier.allMulticast { merged.allMulticast = value }
+        if txQueueLength != nil, let value = earlier.txQueueLength { merged.txQueueLength = value }
+        for (index, setting) in merged.sysctls.enumerated() {
+            if let value = earlier.sysctls.first(where: { $0.key == setting.key })?.value { merged.sysctls[index].value = value }
+        }
+        // Values the earlier ADD changed and this one does not still need restoring.
+        if merged.mac == nil { merged.mac = earlier.mac }
+        if merged.mtu == nil { merged.mtu = earlier.mtu }
+        if merged.promiscuous == nil { merged.promiscuous = earlier.promiscuous }
+        if merged.allMulticast == nil { merged.allMulticast = earlier.allMulticast }
+        if merged.txQueueLength == nil { merged.txQueueLength = earlier.txQueueLength }
+        for setting in earlier.sysctls where !merged.sysctls.contains(where: { $0.key == setting.key }) {
+            merged.sysctls.append(setting)
+        }
+        return merged
+    }
+
     /// Differences between `self` (wanted) and `link` plus the sysctls as read, one line each.
     func mismatches(of link: Link, ifName: String, sysctl read: (String) throws(CNIError) -> String) throws(CNIError)
         -> [String]

@@ -27,8 +27,12 @@ struct TuningAdd {
                     reach == .namespaceGone ? "failed to open netns \"\(netns)\"" : "failed to find \(ifName) in \(netns)")
             }
         ) { (interface) throws(CNIError) in
-            let original = try desired.current(of: interface.link, sysctl: interface.readSysctl)
+            let current = try desired.current(of: interface.link, sysctl: interface.readSysctl)
+            // A record left by an earlier ADD of this attachment holds the true originals.
+            let earlierBytes = try store.read(fileName)
+            let earlier = earlierBytes.flatMap { try? BackupRecord(json: JSONParser.parse($0)) }
             if desired != InterfaceSettings() {
+                let original = earlier.map { current.keepingOriginals(from: $0.original) } ?? current
                 let record = BackupRecord(
                     network: request.config.name, containerID: request.containerID, ifName: ifName, original: original)
                 try store.write(fileName, record.json.serializedBytes())
@@ -36,8 +40,12 @@ struct TuningAdd {
             do throws(CNIError) {
                 try interface.apply(desired)
             } catch {
-                for failure in interface.restore(original) { Log.warning("ADD rollback: \(failure)") }
-                do { try store.remove(fileName) } catch { Log.warning("ADD rollback: \(error)") }
+                for failure in interface.restore(current) { Log.warning("ADD rollback: \(failure)") }
+                do {
+                    if let earlierBytes { try store.write(fileName, earlierBytes) } else { try store.remove(fileName) }
+                } catch {
+                    Log.warning("ADD rollback: \(error)")
+                }
                 throw error
             }
         }
