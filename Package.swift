@@ -47,6 +47,8 @@ let package = Package(
         .executable(name: "cnictl", targets: ["cnictl"]),
         .executable(name: "bridge", targets: ["bridge"]),
         .executable(name: "vxlan", targets: ["vxlan"]),
+        .executable(name: "tuning", targets: ["tuning"]),
+        .executable(name: "bandwidth", targets: ["bandwidth"]),
         .library(name: "CNISpec", targets: ["CNISpec"]),
     ],
     dependencies: [
@@ -84,6 +86,10 @@ let package = Package(
         // from bpf/vxlan_datapath.bpf.c by scripts/gen-bpf.sh and committed as a C array.
         .target(name: "CVxlanDataPath", linkerSettings: [.linkedLibrary("bpf")]),
         .target(name: "VxlanPlugin", dependencies: ["CNISpec", "CVxlanDataPath", "Netlink", "NetNS", "NFTables"]),
+        .target(name: "TuningPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"], swiftSettings: pluginSwiftSettings),
+        .target(
+            name: "BandwidthPlugin", dependencies: ["CLinux", "CNISpec", "CNIRuntime", "Netlink", "NetNS"],
+            swiftSettings: pluginSwiftSettings),
         .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
         .target(name: "PolicyDataplane", dependencies: ["NetworkPolicy", "NFTables", "CNISpec"]),
 
@@ -99,6 +105,12 @@ let package = Package(
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "vxlan", dependencies: ["VxlanPlugin"],
+            linkerSettings: mostlyStaticExecutable),
+        .executableTarget(
+            name: "tuning", dependencies: ["TuningPlugin"], swiftSettings: pluginSwiftSettings,
+            linkerSettings: mostlyStaticExecutable),
+        .executableTarget(
+            name: "bandwidth", dependencies: ["BandwidthPlugin"], swiftSettings: pluginSwiftSettings,
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "cnictl",
@@ -117,6 +129,8 @@ let package = Package(
             name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink", "NFTables", "NetworkPolicy", "VxlanPlugin"]),
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
         .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
+        .testTarget(name: "TuningPluginTests", dependencies: ["TuningPlugin", "Netlink", "CNISpec"]),
+        .testTarget(name: "BandwidthPluginTests", dependencies: ["BandwidthPlugin", "Netlink", "CNISpec"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
         .testTarget(name: "VxlanPluginTests", dependencies: ["VxlanPlugin", "Netlink", "NFTables", "CNISpec"]),
         .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "PolicyDataplane", "NFTables", "CNISpec"]),

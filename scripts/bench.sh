@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests). Sections:
-#   loopback, host-local, bridge  ours against Debian's Go reference plugins, measured in the
-#                                 same run, interleaved: medians and our/reference ratios
+#   loopback, host-local, bridge, ours against Debian's Go reference plugins, measured in the
+#   tuning, bandwidth             same run, interleaved: medians and our/reference ratios
 #                                 (scripts/bench/cnibench.py);
 #   vxlan                         cross-node pod-to-pod iperf3 TCP throughput and TCP
 #                                 request/response latency vs the same between the two node

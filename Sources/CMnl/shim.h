@@ -12,6 +12,10 @@
 #include <linux/neighbour.h>
 #include <linux/veth.h>
 #include <linux/if_bridge.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_sched.h>
+#include <linux/pkt_cls.h>
+#include <linux/tc_act/tc_mirred.h>
 
 /// MNL_SOCKET_BUFFER_SIZE is a macro Swift cannot import.
 static inline size_t cni_mnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }

@@ -13,6 +13,9 @@ public enum ByteCoding {
         [UInt8(value & 0xff), UInt8((value >> 8) & 0xff), UInt8((value >> 16) & 0xff), UInt8(value >> 24)]
     }
     public static func bytes(_ value: Int32) -> [UInt8] { bytes(UInt32(bitPattern: value)) }
+    public static func bytes(_ value: UInt64) -> [UInt8] {
+        bytes(UInt32(truncatingIfNeeded: value)) + bytes(UInt32(truncatingIfNeeded: value >> 32))
+    }
     /// A 16-bit value in network byte order (big-endian).
     public static func networkOrder(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xff)] }
     /// A NUL-terminated string.
@@ -38,6 +41,11 @@ public struct ByteReader {
     }
 
     public func i32(at offset: Int) -> Int32? { u32(at: offset).map { Int32(bitPattern: $0) } }
+
+    public func u64(at offset: Int) -> UInt64? {
+        guard let low = u32(at: offset), let high = u32(at: offset + 4) else { return nil }
+        return UInt64(high) << 32 | UInt64(low)
+    }
 
     /// A 16-bit value stored in network byte order.
     public func networkU16(at offset: Int) -> UInt16? {

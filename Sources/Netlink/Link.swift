@@ -24,6 +24,8 @@ public struct Link: Sendable, Equatable {
     public var linkNetNSID: Int32?
     /// `IFLA_PROMISCUITY`: the promiscuity count (user setting plus internal users such as a bridge).
     public var promiscuity: UInt32
+    /// `IFLA_TXQLEN`: the transmit queue length (`ip link set txqueuelen`).
+    public var txQueueLength: UInt32
     /// Bridge options, when `kind == "bridge"`.
     public var bridge: BridgeSettings?
     /// Bridge-port options, when `portKind == "bridge"`.
@@ -38,6 +40,8 @@ public struct Link: Sendable, Equatable {
     public var isUp: Bool { flags & UInt32(IFF_UP.rawValue) != 0 }
     /// Promiscuous mode set by a user (`IFF_PROMISC`).
     public var isPromiscuous: Bool { flags & UInt32(IFF_PROMISC.rawValue) != 0 }
+    /// Receives all multicast packets (`IFF_ALLMULTI`).
+    public var isAllMulticast: Bool { flags & UInt32(IFF_ALLMULTI.rawValue) != 0 }
 
     /// `IF_OPER_*` (RFC 2863 operational state).
     public enum OperState: UInt8, Sendable {
@@ -68,6 +72,7 @@ public struct Link: Sendable, Equatable {
         linkIndex = a.i32(UInt16(nl: IFLA_LINK))
         linkNetNSID = a.i32(UInt16(nl: IFLA_LINK_NETNSID))
         promiscuity = a.u32(UInt16(nl: IFLA_PROMISCUITY)) ?? 0
+        txQueueLength = a.u32(UInt16(nl: IFLA_TXQLEN)) ?? 0
         let info = a.nested(UInt16(nl: IFLA_LINKINFO))
         kind = info?.string(UInt16(nl: IFLA_INFO_KIND))
         portKind = info?.string(UInt16(nl: IFLA_INFO_SLAVE_KIND))

@@ -117,6 +117,18 @@ def wait_until_no_veth(node, timeout):
         time.sleep(0.005)
 
 
+def wait_until_no_link(node, kind, timeout):
+    """Untimed: waits until the node namespace holds no link of `kind`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = subprocess.run(["ip", "-n", node.name, "-o", "link", "show", "type", kind], capture_output=True, text=True)
+        if not out.stdout.strip():
+            return
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"{kind} links still present in {node.name} after {timeout} s: {out.stdout[:300]!r}")
+        time.sleep(0.005)
+
+
 def ms(seconds):
     return seconds * 1000.0
 
@@ -355,7 +367,87 @@ def bench_bridge(args):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-SECTIONS = {"loopback": bench_loopback, "host-local": bench_host_local, "bridge": bench_bridge}
+def tuning_conf(data_dir, version="1.0.0"):
+    """Every link option and one interface sysctl, chained after an interface named eth0."""
+    return json.dumps({
+        "cniVersion": version, "name": "bench-tuning", "type": "tuning", "dataDir": data_dir,
+        "mtu": 1400, "promisc": True, "allmulti": True, "mac": "c2:11:22:33:44:55",
+        "sysctl": {"net.ipv4.conf.IFNAME.arp_notify": "1"},
+        "prevResult": {"cniVersion": version, "interfaces": [{"name": "eth0", "mac": "02:00:00:00:00:01"}], "ips": []},
+    }).encode()
+
+
+def bench_tuning(args):
+    print("\ntuning (cniVersion 1.0.0; MTU, MAC, promisc, allmulti and one sysctl on a veth in a pod namespace per side)")
+    tmp = tempfile.mkdtemp(prefix=f"swcni-bench-{RUN_ID}-")
+    pods = {who: Netns(f"tun-{who}") for who in ("ours", "ref")}
+    try:
+        for pod in pods.values():
+            sh("ip", "-n", pod.name, "link", "add", "eth0", "type", "veth", "peer", "name", "peer0")
+        bins = {"ours": args.ours_bin("tuning"), "ref": args.ref_bin("tuning")}
+        confs = {who: tuning_conf(f"{tmp}/{who}") for who in pods}
+        add = {w: [] for w in pods}
+        dele = {w: [] for w in pods}
+        for i in range(args.runs):
+            for who in pods:
+                add[who].append(exec_plugin(bins[who], "ADD", confs[who], container_id=f"c{i}", netns=pods[who].path)[0])
+            for who in pods:
+                dele[who].append(exec_plugin(bins[who], "DEL", confs[who], container_id=f"c{i}", netns=pods[who].path)[0])
+        row("tuning ADD median", statistics.median(add["ours"]), statistics.median(add["ref"]))
+        row("tuning DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]))
+    finally:
+        for pod in pods.values():
+            pod.remove()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_bandwidth(args):
+    print("\nbandwidth (cniVersion 1.0.0; ingress and egress limits: tbf on the host veth, IFB with tbf;"
+          " a node and a pod namespace per side, plugins exec'd inside the node)")
+    sides = {}
+    spaces = []
+    try:
+        for who in ("ours", "ref"):
+            node, pod = Netns(f"bw-node-{who}"), Netns(f"bw-pod-{who}")
+            spaces += [node, pod]
+            host_veth = f"vethbw{who}"
+            sh("ip", "-n", node.name, "link", "add", host_veth, "type", "veth", "peer", "name", "eth0", "netns", pod.name)
+            sh("ip", "-n", node.name, "link", "set", host_veth, "up")
+            sh("ip", "-n", pod.name, "link", "set", "eth0", "up")
+            conf = json.dumps({
+                "cniVersion": "1.0.0", "name": "bench-bw", "type": "bandwidth",
+                "ingressRate": 50_000_000, "ingressBurst": 1_000_000, "egressRate": 50_000_000, "egressBurst": 1_000_000,
+                "prevResult": {"cniVersion": "1.0.0", "interfaces": [{"name": host_veth}, {"name": "eth0", "sandbox": pod.path}],
+                               "ips": []},
+            }).encode()
+            sides[who] = {"node": node, "pod": pod, "conf": conf, "veth": host_veth,
+                          "bin": args.ours_bin("bandwidth") if who == "ours" else args.ref_bin("bandwidth")}
+        add = {w: [] for w in sides}
+        dele = {w: [] for w in sides}
+        for i in range(args.runs):
+            for who, side in sides.items():
+                add[who].append(exec_plugin(side["bin"], "ADD", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
+                                            node=side["node"])[0])
+            for who, side in sides.items():
+                dele[who].append(exec_plugin(side["bin"], "DEL", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
+                                             node=side["node"])[0])
+                # Untimed: ours deletes the IFB in a background process after DEL returned; that
+                # kernel work must not overlap the other side's timed execs.
+                wait_until_no_link(side["node"], "ifb", 5)
+                # Untimed: the reference's DEL deletes only the IFB and leaves the tbf and ingress
+                # qdiscs on the host veth (ours removes them); the next ADD needs them gone.
+                for parent in ("root", "ingress"):
+                    subprocess.run(["tc", "-n", side["node"].name, "qdisc", "del", "dev", side["veth"], parent],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        row("bandwidth ADD median", statistics.median(add["ours"]), statistics.median(add["ref"]))
+        row("bandwidth DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]))
+    finally:
+        for ns in spaces:
+            ns.remove()
+
+
+SECTIONS = {"loopback": bench_loopback, "host-local": bench_host_local, "bridge": bench_bridge,
+            "tuning": bench_tuning, "bandwidth": bench_bandwidth}
 
 
 def main():

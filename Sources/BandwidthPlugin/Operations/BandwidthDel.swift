@@ -1,0 +1,47 @@
+import CNISpec
+import Netlink
+
+/// DEL: removes the attachment's IFB device (found by its deterministic name; deleted in the
+/// background, see `IfbRetirement`) and, when the host veth can still be reached through the
+/// namespace, the qdiscs on it. Needs no
+/// `prevResult` and no valid limits; succeeds when everything is already gone.
+struct BandwidthDel {
+    let request: CNIRequest
+
+    func run() throws(CNIError) {
+        let host = try attempt("could not open a netlink socket in the host namespace", code: BandwidthFailure.changeFailed) {
+            try NetlinkSocket()
+        }
+        let name = IfbName.make(network: request.config.name, containerID: request.containerID, ifName: request.ifName)
+        let found = try attempt("failed to look up ifb \(name)", code: BandwidthFailure.changeFailed) { try host.link(named: name) }
+        let ifb = found?.kind == "ifb" ? found : nil
+        if let found, ifb == nil { Log.warning("DEL: \(name) is a \(found.kind ?? "device without a kind"), not our ifb; left in place") }
+
+        // The veth outlives DEL when the runtime tears the chain down in parts: it must not
+        // keep redirecting to a deleted IFB or stay shaped.
+        let lookup: HostVeth.Lookup
+        do {
+            lookup = try HostVeth.find(netns: request.netns, ifName: request.ifName, host: host, listedIn: nil)
+        } catch {
+            Log.warning("DEL: \(error); removing the ifb only")
+            lookup = .gone
+        }
+        if case .found(let veth) = lookup {
+            let qdiscs = try attempt("failed to list the qdiscs of \(veth.name)", code: BandwidthFailure.changeFailed) {
+                try host.queueDisciplines(index: veth.index)
+            }
+            if qdiscs.contains(where: { $0.kind == "tbf" && $0.parent == TrafficControlHandle.root && $0.handle == TrafficControlHandle.make(1, 0) }) {
+                try attempt("failed to delete the tbf qdisc of \(veth.name)", code: BandwidthFailure.changeFailed) {
+                    try host.deleteQueueDiscipline(index: veth.index, parent: TrafficControlHandle.root, handle: TrafficControlHandle.make(1, 0))
+                }
+            }
+            if let ifb, qdiscs.contains(where: { $0.kind == "ingress" }) {
+                let filters = try attempt("failed to list the ingress filters of \(veth.name)", code: BandwidthFailure.changeFailed) {
+                    try host.ingressFilters(index: veth.index)
+                }
+                if filters.contains(where: { $0.egressRedirects.contains(ifb.index) }) { removeIngress(of: veth, host: host) }
+            }
+        }
+        if let ifb { try IfbRetirement.retire(ifb, network: request.config.name, host: host) }
+    }
+}

@@ -1,0 +1,4 @@
+import BandwidthPlugin
+import CNISpec
+
+PluginMain.run(BandwidthPlugin())

@@ -1,0 +1,4 @@
+import CNISpec
+import TuningPlugin
+
+PluginMain.run(TuningPlugin())
