@@ -32,9 +32,9 @@ build() {
     for t in "$@"; do bins+=("$OUT/bin/fuzz-$t"); done
     echo "==> building fuzz targets: $*" >&2
     local start=$SECONDS
-    if ! make -s -f Fuzz/Makefile -j2 OUT="$OUT" "${bins[@]}" >"$OUT.build.log" 2>&1; then
-        grep -E "error|Error" "$OUT.build.log" | head -40 >&2 || true
-        echo "fuzz.sh: build failed (full log: $OUT.build.log)" >&2
+    if ! make -s -f Fuzz/Makefile -j2 OUT="$OUT" "${bins[@]}" >"$OUT/build.log" 2>&1; then
+        grep -E "error|Error" "$OUT/build.log" | head -40 >&2 || true
+        echo "fuzz.sh: build failed (full log: $OUT/build.log)" >&2
         exit 1
     fi
     echo "    built in $((SECONDS - start)) s" >&2
@@ -49,11 +49,13 @@ run_one() {
     cp Fuzz/corpus/"$target"/* "$corpus"/ 2>/dev/null || true
     local seeds
     seeds=$(find "$corpus" -type f | wc -l)
+    local dict=json
+    case "$target" in cni-args) dict=env ;; dispatcher) dict=dispatcher ;; esac
     local status=0
     # Leak detection stays on: a decoder that leaks on some input is a finding too.
     TMPDIR="$PWD/$OUT/tmp" nice -n 19 "$OUT/bin/fuzz-$target" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
-        -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1 || status=$?
+        -dict="Fuzz/dict/$dict.dict" -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1 || status=$?
     local last execs rate cov ft files
     last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -22,3 +22,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "==> swift test (unit + integration)"
 swift test "$@"
+
+# A short fuzzing smoke (every libFuzzer target ~10 s, see docs/fuzzing.md): a crash or a
+# violated property on the seeds or nearby inputs fails the suite.
+echo "==> scripts/fuzz.sh --smoke"
+scripts/fuzz.sh --smoke
