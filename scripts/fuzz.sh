@@ -28,6 +28,7 @@ usage() {
 }
 
 build() {
+    command -v make >/dev/null || { echo "fuzz.sh: make is needed (apt-get install make)" >&2; exit 1; }
     local bins=()
     for t in "$@"; do bins+=("$OUT/bin/fuzz-$t"); done
     echo "==> building fuzz targets: $*" >&2
