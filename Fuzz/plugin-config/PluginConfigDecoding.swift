@@ -63,6 +63,21 @@ func checkHostLocal(_ hostLocal: HostLocalConfig) {
     fuzzCheck(!hostLocal.rangeSets.isEmpty, "host-local accepted a configuration without ranges")
     fuzzCheck(!hostLocal.dataDir.isEmpty, "empty dataDir")
     _ = hostLocal.networkDirectory
+    // What ADD does next with accepted ranges: count them and walk the allocation order
+    // (from the start, and from the end of each range, where the walk wraps).
+    for set in hostLocal.rangeSets {
+        _ = set.capacity
+        var starts: [IPAddress?] = [nil] + set.ranges.map { $0.rangeEnd }
+        starts += hostLocal.requestedIPs.prefix(2).map { $0 }
+        for start in starts {
+            var walk = RangeIterator(set: set, lastReserved: start)
+            for _ in 0..<8 {
+                guard let (ip, range) = walk.next() else { break }
+                fuzzCheck(range.contains(ip) && set.contains(ip), "candidate \(ip) outside \(set)")
+                fuzzCheck(!set.isGateway(ip), "candidate \(ip) is a gateway of \(set)")
+            }
+        }
+    }
 }
 
 func checkVxlan(_ vxlan: VxlanConfig) {
