@@ -74,11 +74,13 @@ class NodeState:
 
     # -- cnictl's result cache -------------------------------------------------------------
     def cache_entries(self, network):
+        """(entries, leftover temporary files '<entry>.tmp-<pid>' of the atomic write)."""
         d = os.path.join(self.cache_dir, "results")
         try:
-            return sorted(n for n in os.listdir(d) if n.startswith(network + "-"))
+            names = sorted(n for n in os.listdir(d) if n.startswith(network + "-"))
         except FileNotFoundError:
-            return []
+            return [], []
+        return [n for n in names if ".tmp-" not in n], [n for n in names if ".tmp-" in n]
 
     # -- links -----------------------------------------------------------------------------
     def links(self):
@@ -147,7 +149,7 @@ def map_key_ip(entry):
     return str(ip.ipv4_mapped) if ip.ipv4_mapped else str(ip)
 
 
-STALE = ("resv_stale", "veth_stale", "nft_stale", "cache_stale", "ebpf_stale", "neigh_stale_perm")
+STALE = ("resv_stale", "veth_stale", "nft_stale", "cache_stale", "cache_tmp", "ebpf_stale", "neigh_stale_perm")
 
 
 def stale(c):
@@ -159,7 +161,8 @@ LABELS = {
     "resv": "host-local reservations", "resv_stale": "reservations of pods that are not live",
     "veth": "host veths (attachment alias)", "veth_stale": "host veths of pods that are not live",
     "tomb": "retired veth pairs not yet deleted", "ports": "bridge ports", "fdb_ports": "bridge ports with FDB entries",
-    "cache": "result-cache entries", "cache_stale": "result-cache entries of pods that are not live",
+    "cache": "result-cache entries", "cache_tmp": "leftover result-cache temporary files (.tmp-<pid>)",
+    "cache_stale": "result-cache entries of pods that are not live",
     "nft_pods": "pods with nftables rules/memberships", "nft_stale": "nftables attachments of pods that are not live",
     "neigh_stale_perm": "permanent neighbour entries of addresses no live pod holds",
     "ebpf": "eBPF swcni_pods entries", "ebpf_stale": "eBPF swcni_pods entries of addresses no live pod holds",
@@ -249,8 +252,11 @@ def sample(state, live):
         c["nft_pods"] = len(pod_keys)
         c["nft_stale"] = len(pod_keys - set(live_keys))
         # cnictl result cache.
-        cache = state.cache_entries(network)
+        cache, cache_tmp = state.cache_entries(network)
         c["cache"] = len(cache)
+        c["cache_tmp"] = len(cache_tmp)
+        for name in cache_tmp:
+            problems.append("%s: leftover result-cache temporary file %s" % (network, name))
         c["cache_stale"] = sum(1 for name in cache if not any(name == "%s-%s-eth0" % (network, cid) for cid in pods))
         # eBPF data path (vxlan networks).
         if cfg["kind"] == "vxlan":
@@ -273,6 +279,8 @@ def sample(state, live):
             c["ebpf"] = "-"
         counts[network] = c
         for key, value in stale(c).items():
+            if key == "cache_tmp":
+                continue  # named one by one above
             problems.append("%s: %d %s" % (network, value, LABELS[key]))
     node_state["nft_rules_total"] = len(rules)
     return counts, node_state, problems

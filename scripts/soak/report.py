@@ -68,7 +68,7 @@ def _expectations(counts, zero):
     out = []
     for network, c in counts.items():
         live = 0 if zero else c["live"]
-        want = {"resv": live, "veth": live, "tomb": 0, "ports": live, "fdb_ports": live, "cache": live,
+        want = {"resv": live, "veth": live, "tomb": 0, "ports": live, "fdb_ports": live, "cache": live, "cache_tmp": 0,
                 "resv_stale": 0, "veth_stale": 0, "nft_stale": 0, "cache_stale": 0, "neigh_stale_perm": 0}
         want["nft_pods"] = live if short(network) == "bridge" else 0
         if isinstance(c["ebpf"], int):
@@ -93,7 +93,7 @@ def check_zero(counts, node_state):
 def counts_table(title, counts, node_state):
     print("    %s:" % title)
     keys = ["live", "resv", "resv_stale", "veth", "veth_stale", "tomb", "ports", "fdb", "fdb_ports", "neigh",
-            "nft_pods", "nft_stale", "nft_rules", "ebpf", "ebpf_stale", "cache", "cache_stale"]
+            "nft_pods", "nft_stale", "nft_rules", "ebpf", "ebpf_stale", "cache", "cache_stale", "cache_tmp"]
     print("      %-8s " % "" + " ".join("%10s" % k for k in keys))
     for network, c in counts.items():
         print("      %-8s " % short(network) + " ".join("%10s" % c.get(k, "-") for k in keys))
