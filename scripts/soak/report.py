@@ -59,8 +59,8 @@ def minute(index, events, counts, node_state, wait, pause):
         extra += "; eBPF n/a: %s" % node_state["ebpf"]
     else:
         extra += "; eBPF peers %s node %s" % (node_state.get("ebpf_peers"), node_state.get("ebpf_node"))
-    extra += "; nft rules (all tables) %d; bridge neigh %s; barrier %.1f s + sample %.1f s" % (
-        node_state["nft_rules_total"], "/".join(str(c["neigh"]) for c in counts.values()), wait, pause)
+    extra += "; nft rules (all tables) %d; bridge neigh %s; barrier %.1f s + sample %.1f s; load %.1f" % (
+        node_state["nft_rules_total"], "/".join(str(c["neigh"]) for c in counts.values()), wait, pause, os.getloadavg()[0])
     print(extra, flush=True)
 
 
@@ -79,6 +79,8 @@ def _expectations(counts, zero):
         for key, value in want.items():
             if c.get(key) != value:
                 out.append("%s: %s is %s, expected %s (live pods: %d)" % (network, LABELS.get(key, key), c.get(key), value, c["live"]))
+        for name in c.get("cache_tmp_names", []):
+            out.append("%s: leftover result-cache temporary file %s" % (network, name))
     return out
 
 

@@ -249,7 +249,9 @@ def main():
             t.join()
         threads = []
 
-        # GC, then every count must equal the live pods.
+        # GC, then every count must equal the live pods. GC leaves result-cache temporaries
+        # younger than 2 s (their writer may be about to rename them): let the last ones age.
+        time.sleep(2.5)
         print("\n==> end: cnictl gc on both networks, then counts against the %d live pods" % len(soak.live), flush=True)
         for network in topo.networks:
             r = subprocess.run(["ip", "netns", "exec", topo.node_ns, os.path.join(args.bin_dir, "cnictl"), "gc", network,
