@@ -47,6 +47,7 @@ let package = Package(
         .executable(name: "cnictl", targets: ["cnictl"]),
         .executable(name: "bridge", targets: ["bridge"]),
         .executable(name: "vxlan", targets: ["vxlan"]),
+        .executable(name: "portmap", targets: ["portmap"]),
         .library(name: "CNISpec", targets: ["CNISpec"]),
     ],
     dependencies: [
@@ -84,6 +85,8 @@ let package = Package(
         // from bpf/vxlan_datapath.bpf.c by scripts/gen-bpf.sh and committed as a C array.
         .target(name: "CVxlanDataPath", linkerSettings: [.linkedLibrary("bpf")]),
         .target(name: "VxlanPlugin", dependencies: ["CNISpec", "CVxlanDataPath", "Netlink", "NetNS", "NFTables"]),
+        .target(
+            name: "PortMapPlugin", dependencies: ["CNISpec", "Netlink", "NFTables"], swiftSettings: pluginSwiftSettings),
         .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
         .target(name: "PolicyDataplane", dependencies: ["NetworkPolicy", "NFTables", "CNISpec"]),
 
@@ -99,6 +102,9 @@ let package = Package(
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "vxlan", dependencies: ["VxlanPlugin"],
+            linkerSettings: mostlyStaticExecutable),
+        .executableTarget(
+            name: "portmap", dependencies: ["PortMapPlugin"], swiftSettings: pluginSwiftSettings,
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "cnictl",

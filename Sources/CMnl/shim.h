@@ -12,6 +12,8 @@
 #include <linux/neighbour.h>
 #include <linux/veth.h>
 #include <linux/if_bridge.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 
 /// MNL_SOCKET_BUFFER_SIZE is a macro Swift cannot import.
 static inline size_t cni_mnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }
