@@ -48,6 +48,7 @@ let package = Package(
         .executable(name: "bridge", targets: ["bridge"]),
         .executable(name: "vxlan", targets: ["vxlan"]),
         .executable(name: "portmap", targets: ["portmap"]),
+        .executable(name: "firewall", targets: ["firewall"]),
         .library(name: "CNISpec", targets: ["CNISpec"]),
     ],
     dependencies: [
@@ -87,6 +88,7 @@ let package = Package(
         .target(name: "VxlanPlugin", dependencies: ["CNISpec", "CVxlanDataPath", "Netlink", "NetNS", "NFTables"]),
         .target(
             name: "PortMapPlugin", dependencies: ["CNISpec", "Netlink", "NFTables"], swiftSettings: pluginSwiftSettings),
+        .target(name: "FirewallPlugin", dependencies: ["CNISpec", "NFTables"], swiftSettings: pluginSwiftSettings),
         .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
         .target(name: "PolicyDataplane", dependencies: ["NetworkPolicy", "NFTables", "CNISpec"]),
 
@@ -105,6 +107,9 @@ let package = Package(
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "portmap", dependencies: ["PortMapPlugin"], swiftSettings: pluginSwiftSettings,
+            linkerSettings: mostlyStaticExecutable),
+        .executableTarget(
+            name: "firewall", dependencies: ["FirewallPlugin"], swiftSettings: pluginSwiftSettings,
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "cnictl",

@@ -7,7 +7,7 @@ import Testing
 struct PortMapTests {
     static let tcpMappings = #"[{"hostPort":8080,"containerPort":80,"protocol":"tcp"},{"hostPort":8081,"containerPort":80,"protocol":"tcp","hostIP":"192.168.77.1"}]"#
 
-    @Test func hostPortReachableFromOutsidePodsNodeAndLocalhost() throws {
+    @Test func hostPortReachableFromOutsidePodsNodeLocalhostAndHairpin() throws {
         try PortMapLab.with { lab in
             let (pod, result) = try lab.pod("web")
             let (other, _) = try lab.pod("other")
@@ -15,7 +15,7 @@ struct PortMapTests {
             let add = try lab.portmap("ADD", config, pod: pod, id: "web")
             #expect(add.status == 0, "ADD: \(add.summary)")
             #expect(add.json?["ips"] != nil, "ADD prints prevResult: \(add.stdout)")
-            try PortMapLab.withServer(in: pod) {
+            try PortMapLab.withServer(in: pod) { () throws in
                 // From outside: the client's own address is seen (no masquerade).
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV4, port: 8080) == PortMapLab.clientV4)
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV6, port: 8080) == "fd00:77::2")
@@ -25,6 +25,9 @@ struct PortMapTests {
                 // From another pod of the bridge: masqueraded to the gateway, so replies come back through the node.
                 #expect(try PortMapLab.tcpSourceSeen(from: other, PortMapLab.nodeV4, port: 8080) == "10.88.0.1")
                 #expect(try PortMapLab.tcpSourceSeen(from: other, PortMapLab.nodeV6, port: 8080) == "fd88::1")
+                // Hairpin: the pod reaches itself through the node's addresses, masqueraded.
+                #expect(try PortMapLab.tcpSourceSeen(from: pod, PortMapLab.nodeV4, port: 8080) == "10.88.0.1")
+                #expect(try PortMapLab.tcpSourceSeen(from: pod, PortMapLab.nodeV6, port: 8080) == "fd88::1")
                 // hostIP: 8081 only on 192.168.77.1, not on the node's other addresses.
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV4, port: 8081) == PortMapLab.clientV4)
                 #expect(try PortMapLab.tcpSourceSeen(from: other, "10.88.0.1", port: 8081) == nil)
@@ -51,7 +54,7 @@ struct PortMapTests {
             let del = try lab.portmap("DEL", bare, pod: pod, id: "web")
             #expect(del.status == 0 && del.stdout.isEmpty, "DEL: \(del.summary)")
             #expect(try lab.portmapTable() == nil, "the last attachment's DEL deletes the table")
-            try PortMapLab.withServer(in: pod) {
+            try PortMapLab.withServer(in: pod) { () throws in
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV4, port: 8080) == nil)
             }
             #expect(try lab.portmap("DEL", bare, pod: pod, id: "web").status == 0)
@@ -66,7 +69,7 @@ struct PortMapTests {
             let (pod, result) = try lab.pod("dns")
             let config = lab.portmapConfig(
                 mappings: #"[{"hostPort":8053,"containerPort":80,"protocol":"udp"}]"#, prevResult: result)
-            try PortMapLab.withServer(in: pod) {
+            try PortMapLab.withServer(in: pod) { () throws in
                 let replies = try PortMapLab.udpFlow(from: lab.client, PortMapLab.nodeV4, port: 8053) {
                     let add = try lab.portmap("ADD", config, pod: pod, id: "dns")
                     #expect(add.status == 0, "ADD: \(add.summary)")
@@ -92,7 +95,7 @@ struct PortMapTests {
             let gc = try lab.host.exec("GC", config: gcConfig, container: nil, binary: TestEnvironment.binary("portmap"))
             #expect(gc.status == 0, "GC: \(gc.summary)")
             let table = try #require(try lab.portmapTable())
-            #expect(table.contains("dport 8080") && !table.contains("dport 9090"), table)
+            #expect(table.contains("dport 8080") && !table.contains("dport 9090"), "\(table)")
             #expect(try lab.portmap("CHECK", keepConfig, pod: keep, id: "keep").status == 0)
             #expect(try lab.portmap("CHECK", staleConfig, pod: stale, id: "stale").code == 103)
             let gcAll = try lab.host.exec(
@@ -129,11 +132,11 @@ struct PortMapTests {
             }
             // No mappings: prevResult passes through, nothing is written.
             let none = try lab.portmap("ADD", lab.portmapConfig(mappings: "[]", prevResult: result), pod: pod, id: "bad")
-            #expect(none.status == 0 && none.json?["ips"] != nil, none.summary)
+            #expect(none.status == 0 && none.json?["ips"] != nil, "\(none.summary)")
             #expect(try lab.portmapTable() == nil)
             // Every spec version is served, GC and STATUS included.
             let version = try lab.portmap("VERSION", "{}", pod: nil, id: "bad")
-            #expect(version.stdout.contains("\"1.1.0\"") && version.stdout.contains("\"0.1.0\""), version.summary)
+            #expect(version.stdout.contains("\"1.1.0\"") && version.stdout.contains("\"0.1.0\""), "\(version.summary)")
         }
     }
 
@@ -145,7 +148,7 @@ struct PortMapTests {
                 mappings: #"[{"hostPort":8080,"containerPort":80}]"#,
                 options: #""conditionsV4":["ip","saddr","!=","192.168.77.0/24"]"#, prevResult: result)
             #expect(try lab.portmap("ADD", config, pod: pod, id: "cond").status == 0)
-            try PortMapLab.withServer(in: pod) {
+            try PortMapLab.withServer(in: pod) { () throws in
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV4, port: 8080) == nil)
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV6, port: 8080) == "fd00:77::2")
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.host.host, "127.0.0.1", port: 8080) == "10.88.0.1")
@@ -164,7 +167,7 @@ struct PortMapTests {
                 let config = lab.portmapConfig(mappings: #"[{"hostPort":8080,"containerPort":80}]"#, prevResult: result)
                 let add = try lab.portmap("ADD", config, pod: pod, id: "side", binary: binary)
                 #expect(add.status == 0, "\(binary) ADD: \(add.summary)")
-                try PortMapLab.withServer(in: pod) {
+                try PortMapLab.withServer(in: pod) { () throws in
                     #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV4, port: 8080) == PortMapLab.clientV4, "\(binary)")
                     #expect(try PortMapLab.tcpSourceSeen(from: lab.host.host, "127.0.0.1", port: 8080) != nil, "\(binary)")
                 }

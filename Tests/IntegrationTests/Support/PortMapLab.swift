@@ -2,7 +2,9 @@ import Foundation
 import Testing
 
 /// A node for the portmap tests: a `BridgeTestHost` ("node" namespace, bridge + host-local
-/// pods on 10.88.0.0/24 and fd88::/64, isGateway/isDefaultGateway) plus a "client"
+/// pods on 10.88.0.0/24 and fd88::/64, isGateway/isDefaultGateway, hairpinMode: with
+/// br_netfilter active, as on this machine, a pod's own hostPort is bridged back to its own
+/// port after the DNAT, which needs hairpin mode, as with the reference) plus a "client"
 /// namespace on an uplink (node 192.168.77.1 / fd00:77::1, client .2 / ::2).
 final class PortMapLab: @unchecked Sendable {
     let host: BridgeTestHost
@@ -38,7 +40,7 @@ final class PortMapLab: @unchecked Sendable {
     var network: String { host.network }
 
     func bridgeConfig(version: String = "1.0.0") -> String {
-        host.config(#""isGateway":true,"isDefaultGateway":true"#, ipam: host.ipam(), version: version)
+        host.config(#""isGateway":true,"isDefaultGateway":true,"hairpinMode":true"#, ipam: host.ipam(), version: version)
     }
 
     /// A pod attached by our bridge; returns its namespace and the bridge's result.
