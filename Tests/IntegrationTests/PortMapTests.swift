@@ -18,16 +18,16 @@ struct PortMapTests {
             try PortMapLab.withServer(in: pod) { () throws in
                 // From outside: the client's own address is seen (no masquerade).
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV4, port: 8080) == PortMapLab.clientV4)
-                #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV6, port: 8080) == "fd00:77::2")
+                #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV6, port: 8080, attempts: 3) == "fd00:77::2")
                 // From the node itself, to its address and to localhost (IPv4, route_localnet + masquerade).
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.host.host, PortMapLab.nodeV4, port: 8080) == PortMapLab.nodeV4)
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.host.host, "127.0.0.1", port: 8080) == "10.88.0.1")
                 // From another pod of the bridge: masqueraded to the gateway, so replies come back through the node.
                 #expect(try PortMapLab.tcpSourceSeen(from: other, PortMapLab.nodeV4, port: 8080) == "10.88.0.1")
-                #expect(try PortMapLab.tcpSourceSeen(from: other, PortMapLab.nodeV6, port: 8080) == "fd88::1")
+                #expect(try PortMapLab.tcpSourceSeen(from: other, PortMapLab.nodeV6, port: 8080, attempts: 3) == "fd88::1")
                 // Hairpin: the pod reaches itself through the node's addresses, masqueraded.
                 #expect(try PortMapLab.tcpSourceSeen(from: pod, PortMapLab.nodeV4, port: 8080) == "10.88.0.1")
-                #expect(try PortMapLab.tcpSourceSeen(from: pod, PortMapLab.nodeV6, port: 8080) == "fd88::1")
+                #expect(try PortMapLab.tcpSourceSeen(from: pod, PortMapLab.nodeV6, port: 8080, attempts: 3) == "fd88::1")
                 // hostIP: 8081 only on 192.168.77.1, not on the node's other addresses.
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV4, port: 8081) == PortMapLab.clientV4)
                 #expect(try PortMapLab.tcpSourceSeen(from: other, "10.88.0.1", port: 8081) == nil)
@@ -168,7 +168,7 @@ struct PortMapTests {
             #expect(try lab.portmap("ADD", config, pod: pod, id: "cond").status == 0)
             try PortMapLab.withServer(in: pod) { () throws in
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV4, port: 8080) == nil)
-                #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV6, port: 8080) == "fd00:77::2")
+                #expect(try PortMapLab.tcpSourceSeen(from: lab.client, PortMapLab.nodeV6, port: 8080, attempts: 3) == "fd00:77::2")
                 #expect(try PortMapLab.tcpSourceSeen(from: lab.host.host, "127.0.0.1", port: 8080) == "10.88.0.1")
             }
             #expect(try lab.portmap("DEL", config, pod: pod, id: "cond").status == 0)

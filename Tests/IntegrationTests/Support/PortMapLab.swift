@@ -121,7 +121,16 @@ final class PortMapLab: @unchecked Sendable {
 
     /// Connects from `ns` to `address`:`port` and returns what the server said (the source
     /// address it saw), or nil when no connection could be made within 2 s.
-    static func tcpSourceSeen(from ns: TestNamespace, _ address: String, port: Int) throws -> String? {
+    /// `attempts` > 1 retries a failed connection (for checks that must succeed while a
+    /// just-added IPv6 address may still be settling).
+    static func tcpSourceSeen(from ns: TestNamespace, _ address: String, port: Int, attempts: Int = 1) throws -> String? {
+        for _ in 1..<max(attempts, 1) {
+            if let seen = try tcpSourceSeen(from: ns, address, port: port) { return seen }
+        }
+        return try tcpSourceSeenOnce(from: ns, address, port: port)
+    }
+
+    private static func tcpSourceSeenOnce(from ns: TestNamespace, _ address: String, port: Int) throws -> String? {
         let script = """
             import socket, sys
             try:
