@@ -5,8 +5,9 @@ import NFTables
 ///
 /// * `prerouting` (nat, hook prerouting, priority dstnat) and `output` (nat, hook output,
 ///   priority dstnat), per mapping and container address:
-///   `meta nfproto ipvX fib daddr type local [ip daddr <hostIP>] [conditions]
-///   meta l4proto <p> th dport <hostPort> dnat ip to <container>:<containerPort>`.
+///   `meta nfproto ipvX meta l4proto <p> th dport <hostPort> [ip daddr <hostIP>]
+///   fib daddr type local [conditions] dnat ip to <container>:<containerPort>`.
+///   The cheap matches come first: the `fib` route lookup runs only for packets to the port.
 ///   In `output`, IPv6 excludes `::1` (no `route_localnet` for IPv6: a DNAT there could
 ///   never be answered) and IPv4 excludes `127.0.0.0/8` when `snat` is off.
 /// * `postrouting` (nat, hook postrouting, priority srcnat), per mapping and container
@@ -37,19 +38,19 @@ public enum PortMapRules {
         for mapping in config.mappings {
             for container in containers where mapping.applies(to: container.family) {
                 let family = container.family
-                var match: [NFTStatement] = [.nfproto(family), .destinationIsLocal]
+                var match: [NFTStatement] = [.nfproto(family), .l4proto(mapping.l4.rawValue), dport(mapping.hostPort)]
                 if let hostIP = mapping.hostIP { match.append(.daddr(hostIP)) }
+                match.append(.destinationIsLocal)
                 match += config.conditions(family)
-                let port: [NFTStatement] = [.l4proto(mapping.l4.rawValue), dport(mapping.hostPort)]
                 let dnat = NFTStatement.dnat(family: family, address: container.address, port: mapping.containerPort)
-                dnatIn.append(match + port + [dnat])
+                dnatIn.append(match + [dnat])
                 var local = match
                 if family == .ipv6 {
                     local.append(.daddr(loopbackV6, negated: true))
                 } else if !config.snat {
                     local.append(.daddr(loopbackV4, negated: true))
                 }
-                dnatOut.append(local + port + [dnat])
+                dnatOut.append(local + [dnat])
 
                 let toContainer: [NFTStatement] = [
                     .daddr(container.host), .l4proto(mapping.l4.rawValue), dport(mapping.containerPort), .ctStatusDNAT,

@@ -593,7 +593,7 @@ def bench_portmap(args):
         mappings_tp = mappings
         try:
             time.sleep(0.5)
-            print(f"\nhostPort DNAT iperf3 TCP throughput, client namespace -> node:hostPort -> pod ({args.iperf_seconds} s per run, 5 runs per side, ABBA order)")
+            print(f"\nhostPort DNAT iperf3 TCP throughput, client namespace -> node:hostPort -> pod ({args.iperf_seconds} s per run, 7 runs per side, ABBA order)")
             # iperf3 listens on 5201 in the pod; map host port 8201 to it (a second portmap ADD
             # of another attachment id would be a different pod: re-ADD the same one with both).
             for who, side in sides.items():
@@ -601,7 +601,7 @@ def bench_portmap(args):
                 exec_plugin(os.path.join(side["dir"], "portmap"), "ADD", conf, container_id="traffic", netns=side["pod"].path,
                             path=side["dir"], node=side["node"])
             results = {w: [] for w in sides}
-            for round_index in range(5):
+            for round_index in range(7):
                 order = list(sides) if round_index % 2 == 0 else list(reversed(list(sides)))
                 for who in order:
                     side = sides[who]
@@ -613,9 +613,9 @@ def bench_portmap(args):
             print("  runs (Gbit/s): " + "; ".join(f"{w}: " + " ".join(f"{v / 1e9:.2f}" for v in results[w]) for w in sides))
             print(f"  ours {m['ours'] / 1e9:7.2f} Gbit/s   reference {m['ref'] / 1e9:7.2f} Gbit/s   ratio {ratio:5.2f}x  target >= 0.95x: {'PASS' if ok else 'MISS'}")
 
-            print("\nhostPort DNAT TCP connection rate (one Python client, connect + close with RST, 3 s per run, 5 runs per side, ABBA)")
+            print("\nhostPort DNAT TCP connection rate (one Python client, connect + close with RST, 3 s per run, 7 runs per side, ABBA)")
             rates = {w: [] for w in sides}
-            for round_index in range(5):
+            for round_index in range(7):
                 order = list(sides) if round_index % 2 == 0 else list(reversed(list(sides)))
                 for who in order:
                     side = sides[who]
