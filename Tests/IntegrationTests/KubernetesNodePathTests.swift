@@ -174,6 +174,44 @@ struct KubernetesNodePathTests {
         }
     }
 
+    /// A pod's limits against traffic from a pod on another node (bridge + host-local + vxlan
+    /// + bandwidth on two nodes). Egress holds: the redirect to the IFB runs ahead of the vxlan
+    /// eBPF program on the host veth. Known issue: with the eBPF data path, traffic from other
+    /// nodes is delivered into the pod with `bpf_redirect_peer`, past the host veth's qdisc,
+    /// so the ingress token bucket never sees it (measured: ~10 Gbit/s through a 50 Mbit/s
+    /// limit). On the kernel data path both hold.
+    @Test func vxlanPodLimitsAgainstAnotherNode() throws {
+        try VxlanCluster.with(
+            underlayIPs: ["192.168.50.11/24", "192.168.50.12/24"],
+            chainedPlugins: [#"{"type": "bandwidth", "capabilities": {"bandwidth": true}}"#]
+        ) { cluster in
+            let (sender, _, _) = try cluster.addPod(cluster.nodes[0], id: "sender")
+            let shaped = try cluster.newPod()
+            let add = try cluster.cnictl(cluster.nodes[1], ["add", shaped.path, "--container-id", "shaped", "--cap-args", Self.bandwidth])
+            try #require(add.status == 0, "ADD: \(add.summary)")
+            let address = try #require(Lab.podIPv4(add.json))
+            let veth = try #require(Lab.hostVeth(add.json, bridge: "cni0"))
+            let filters = try cluster.nodes[1].ns.run(["tc", "filter", "show", "dev", veth, "ingress"])
+            let ebpf = filters.contains(" bpf ")
+            let egress = try BandwidthLab.iperf(server: shaped, address: address, client: sender, clientSends: false, seconds: 3, port: 5321)
+            let ingress = try BandwidthLab.iperf(server: shaped, address: address, client: sender, clientSends: true, seconds: 3, port: 5322)
+            print(String(format: "Kubernetes node path, vxlan across nodes (%@ data path): limit %.0f Mbit/s: from the pod %.2f Mbit/s, to the pod %.2f Mbit/s",
+                         ebpf ? "eBPF" : "kernel", Self.rate, egress, ingress))
+            #expect(abs(egress - Self.rate) <= Self.rate * Self.tolerance, "egress \(egress) Mbit/s")
+            if ebpf {
+                withKnownIssue("bpf_redirect_peer delivers past the host veth's tbf") {
+                    #expect(abs(ingress - Self.rate) <= Self.rate * Self.tolerance, "ingress \(ingress) Mbit/s")
+                }
+            } else {
+                #expect(abs(ingress - Self.rate) <= Self.rate * Self.tolerance, "ingress \(ingress) Mbit/s")
+            }
+            for (node, pod, id) in [(cluster.nodes[1], shaped, "shaped"), (cluster.nodes[0], sender, "sender")] {
+                let del = try cluster.cnictl(node, ["del", pod.path, "--container-id", id])
+                #expect(del.status == 0, "DEL: \(del.summary)")
+            }
+        }
+    }
+
     /// After the pod's DEL: no veth, no IFB, no tbf or ingress qdisc, no hostPort rule, no
     /// reservation, no result-cache entry.
     static func expectNothingLeft(_ lab: Lab, sourceLocation: SourceLocation = #_sourceLocation) throws {
