@@ -4,6 +4,7 @@ import CMnl
 public struct TrafficFilter: Sendable, Equatable {
     public var index: Int32
     public var parent: UInt32
+    public var priority: UInt16
     /// `TCA_KIND`: `u32`, `bpf`, ...
     public var kind: String
     /// ifindexes that `mirred egress redirect` actions of this filter send packets to.
@@ -14,8 +15,11 @@ public struct TrafficFilter: Sendable, Equatable {
         let a = reply.attributes(afterFamilyHeader: TrafficControlHeader.size)
         index = header.index
         parent = header.parent
+        priority = UInt16(truncatingIfNeeded: header.info >> 16)
         kind = a.string(UInt16(nl: TCA_KIND)) ?? ""
-        let actions = a.nested(UInt16(nl: TCA_OPTIONS))?.nested(UInt16(nl: TCA_U32_ACT)) ?? NetlinkAttributes()
+        // Option numbers are per classifier (TCA_U32_ACT is TCA_BPF_NAME in a bpf filter).
+        let options = kind == "u32" ? a.nested(UInt16(nl: TCA_OPTIONS)) : nil
+        let actions = options?.nested(UInt16(nl: TCA_U32_ACT)) ?? NetlinkAttributes()
         egressRedirects = actions.all.compactMap { action in
             let fields = NetlinkAttributes(decoding: action.payload)
             guard fields.string(UInt16(nl: TCA_ACT_KIND)) == "mirred",
@@ -57,14 +61,17 @@ struct MirredAction {
 }
 
 extension NetlinkSocket {
+    /// The priority of the redirect filter (`prio 1`), ahead of any other ingress filter.
+    public static let redirectPriority: UInt16 = 1
+    /// Priority and protocol (all, network order) of the redirect filter.
+    static let redirectInfo = TrafficControlHandle.make(redirectPriority, 0) | UInt32(UInt16(ETH_P_ALL).bigEndian)
+
     /// Sends every packet arriving on link `index` out of link `target` (`tc filter add dev X
-    /// parent ffff: protocol all prio 1 u32 match u32 0 0 action mirred egress redirect dev
-    /// T`); the link needs an ingress qdisc first.
+    /// ingress protocol all prio 1 u32 match u32 0 0 action mirred egress redirect dev T`);
+    /// the link needs an ingress or clsact qdisc first.
     public func addIngressRedirect(index: Int32, to target: Int32) throws {
         let message = NetlinkMessage(type: UInt16(nl: RTM_NEWTFILTER), flags: NLM_F_CREATE | NLM_F_EXCL)
-        let protocolAll = UInt32(UInt16(ETH_P_ALL).bigEndian)
-        let info = TrafficControlHandle.make(1, 0) | protocolAll
-        message.append(raw: TrafficControlHeader(index: index, parent: TrafficControlHandle.ingress, info: info).bytes)
+        message.append(raw: TrafficControlHeader(index: index, parent: TrafficControlHandle.ingressFilters, info: Self.redirectInfo).bytes)
         message.put(UInt16(nl: TCA_KIND), string: "u32")
         // One all-zero key (mask 0 matches everything), terminal: the u32 "match all".
         var selector = StructBytes(zeroed: tc_u32_sel.self)
@@ -85,10 +92,18 @@ extension NetlinkSocket {
         try request(message, "add ingress redirect filter from ifindex \(index) to ifindex \(target)")
     }
 
-    /// The filters under the ingress qdisc of link `index`.
+    /// Deletes the filters at the redirect's priority (`prio 1 protocol all`) from the ingress
+    /// hook of link `index`.
+    public func deleteIngressRedirect(index: Int32) throws {
+        let message = NetlinkMessage(type: UInt16(nl: RTM_DELTFILTER), flags: 0)
+        message.append(raw: TrafficControlHeader(index: index, parent: TrafficControlHandle.ingressFilters, info: Self.redirectInfo).bytes)
+        try request(message, "delete the ingress redirect filter of ifindex \(index)")
+    }
+
+    /// The filters on the ingress hook (ingress qdisc or clsact) of link `index`.
     public func ingressFilters(index: Int32) throws -> [TrafficFilter] {
         let message = NetlinkMessage(type: UInt16(nl: RTM_GETTFILTER), flags: 0)
-        message.append(raw: TrafficControlHeader(index: index, parent: TrafficControlHandle.ingress).bytes)
+        message.append(raw: TrafficControlHeader(index: index, parent: TrafficControlHandle.ingressFilters).bytes)
         return try dump(message, "dump ingress filters of ifindex \(index)", keeping: UInt16(nl: RTM_NEWTFILTER), TrafficFilter.init)
     }
 }

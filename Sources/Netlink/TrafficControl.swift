@@ -42,8 +42,12 @@ public enum TrafficControlHandle {
     public static let root = UInt32(TC_H_ROOT)
     /// `TC_H_INGRESS`: the parent of the ingress qdisc.
     public static let ingressParent = UInt32(TC_H_INGRESS)
-    /// `ffff:`, the handle of the ingress qdisc (and the parent of its filters).
+    /// `ffff:`, the handle of the ingress qdisc (and of clsact).
     public static let ingress = UInt32(TC_H_INGRESS) & UInt32(TC_H_MAJ_MASK)
+    /// `ffff:fff2` (`TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)`), the parent of ingress filters
+    /// under either an ingress qdisc or a clsact (which refuses `ffff:`), as `tc filter ...
+    /// ingress` names it.
+    public static let ingressFilters = ingress | UInt32(TC_H_MIN_INGRESS)
 }
 
 /// A queueing discipline as `RTM_NEWQDISC` reports it.

@@ -36,6 +36,23 @@ struct JSONTests {
         }
     }
 
+    /// runtimeConfig as containerd's go-cni writes it (Go structs without JSON tags): the
+    /// reference plugins match the members ignoring case, and so does `NetConf.runtimeConfig`.
+    @Test func runtimeConfigMembersMatchIgnoringCase() throws {
+        let text = #"{"cniVersion":"1.0.0","name":"n","type":"portmap","runtimeConfig":{"portMappings":[{"HostPort":8080,"ContainerPort":80,"Protocol":"tcp","HostIP":""}]}}"#
+        let object = try #require(try JSONParser.parse(text).objectValue)
+        let conf = try NetConf(bytes: Array(text.utf8), object: object, version: .v1_0_0)
+        let mapping = try #require(try conf.runtimeConfig.objects("portMappings")?.first)
+        #expect(try mapping.int("hostPort") == 8080 && mapping.int("containerPort") == 80)
+        #expect(try mapping.string("protocol") == "tcp" && mapping.string("hostIP") == "")
+        #expect(mapping.path == "runtimeConfig.portMappings[0]")
+        // The rest of the configuration keeps exact names.
+        #expect(!conf.reader.has("NAME"))
+        let folding = JSONFieldReader(JSONObject([("ÄB", .bool(true)), ("x", .bool(false)), ("X", .bool(true))]), matchesKeysIgnoringCase: true)
+        #expect(folding.has("äb") && !folding.has("ab"))
+        #expect(try folding.bool("x") == true, "the last matching member wins")
+    }
+
     @Test func controlCharactersAreEscaped() {
         #expect(JSONValue.string("a\u{01}b\tc").serialized() == #""a\u0001b\tc""#)
     }

@@ -49,6 +49,41 @@ struct BandwidthLifecycleTests {
         }
     }
 
+    /// A host veth whose ingress hook another program already holds: a clsact (the vxlan
+    /// plugin's eBPF data path puts one on every pod veth; an ingress qdisc cannot be added
+    /// next to it, so ADD used to fail with EEXIST) or a foreign ingress qdisc. The redirect
+    /// joins it at priority 1; CHECK passes; DEL removes only the redirect.
+    @Test(arguments: ["clsact", "ingress"])
+    func egressRedirectJoinsAnIngressHookAlreadyThere(_ kind: String) throws {
+        try BandwidthLab.with { (lab) throws in
+            try lab.host.run(["tc", "qdisc", "add", "dev", lab.hostVeth, kind])
+            // A foreign filter standing in for the vxlan data path's (priority 0x5343).
+            try lab.host.run(["tc", "filter", "add", "dev", lab.hostVeth, "ingress", "protocol", "all", "prio", "21315",
+                              "u32", "match", "u32", "0", "0", "classid", "1:1"])
+            let config = lab.config(Self.egress)
+            let add = try lab.run("ADD", config)
+            #expect(add.status == 0, "\(add.summary)")
+            let ifb = try #require(try lab.ifbs().first)
+            #expect(try lab.qdiscs(lab.hostVeth).filter { $0.kind == "ingress" || $0.kind == "clsact" }.map(\.kind) == [kind])
+            let filters = try lab.host.run(["tc", "filter", "show", "dev", lab.hostVeth, "ingress"])
+            #expect(filters.contains("pref 1 u32") && filters.contains("Egress Redirect to device \(ifb)"), "\(filters)")
+            #expect(filters.contains("pref 21315 u32"), "the foreign filter stays: \(filters)")
+            #expect(try lab.run("CHECK", config).status == 0)
+            // Traffic from the pod passes through the IFB's token bucket.
+            try lab.pod.run(["ping", "-c", "2", "-i", "0.2", "-W", "1", lab.hostIP])
+            let sent = try Shell.json(["ip", "-n", lab.host.name, "-j", "-s", "link", "show", "dev", ifb]) as? [[String: Any]]
+            let packets = ((sent?.first?["stats64"] as? [String: Any])?["tx"] as? [String: Any])?["packets"] as? Int ?? 0
+            #expect(packets >= 2, "pings went through \(ifb): \(packets) packets")
+
+            let del = try lab.run("DEL", config)
+            #expect(del.status == 0, "\(del.summary)")
+            #expect(try lab.ifbs().isEmpty)
+            #expect(try lab.qdiscs(lab.hostVeth).map(\.kind).contains(kind), "the hook is not ours to delete")
+            let after = try lab.host.run(["tc", "filter", "show", "dev", lab.hostVeth, "ingress"])
+            #expect(!after.contains("pref 1 ") && after.contains("pref 21315 u32"), "only the redirect went: \(after)")
+        }
+    }
+
     @Test func runtimeConfigBothDirectionsAndDelWithoutPrevResult() throws {
         try BandwidthLab.with { (lab) throws in
             let runtime = #""runtimeConfig":{"bandwidth":{"ingressRate":8000000,"ingressBurst":80000,"egressRate":9000000,"egressBurst":90000}}"#

@@ -28,17 +28,19 @@ public struct BandwidthConfig: Sendable, Equatable {
     /// The token bucket for `rate` bits/s and `burst` bits, computed as the reference does:
     /// the buffer is the time to send the burst at the rate (in scheduler ticks), the queue
     /// limit what the rate sends in 25 ms plus the burst.
-    public static func tokenBucket(rate: UInt64, burst: UInt64, clock: PacketSchedulerClock) throws(CNIError) -> TokenBucket {
+    ///
+    /// Both are 32-bit in the kernel's `tc_tbf_qopt`. A buffer or limit beyond that is capped
+    /// at the largest value (2^32-1 ticks, 2^32-1 bytes), the nearest the kernel can hold. The
+    /// Kubernetes runtimes send such bursts whenever a pod has a bandwidth annotation, meaning
+    /// "no burst limit" (containerd 2^32-1 bits, CRI-O 2^35-9 bits); the reference truncates
+    /// them modulo 2^32 instead, which can leave an arbitrary, even tiny, bucket.
+    public static func tokenBucket(rate: UInt64, burst: UInt64, clock: PacketSchedulerClock) -> TokenBucket {
         let rateBytes = rate / 8
         let burstBytes = burst / 8
         let microseconds = (Double(burstBytes) * 1_000_000 / Double(rateBytes)).rounded(.towardZero)
         let ticks = (microseconds * clock.ticksPerMicrosecond).rounded(.towardZero)
         let limit = (Double(rateBytes) * latencyMicroseconds / 1_000_000).rounded(.towardZero) + Double(burstBytes)
-        guard microseconds <= Double(UInt32.max), ticks <= Double(UInt32.max), limit <= Double(UInt32.max) else {
-            throw CNIError(
-                .invalidNetworkConfig, "burst too large for the rate",
-                details: "\(burst) bits at \(rate) bits/s take longer than the kernel's token bucket can hold")
-        }
-        return TokenBucket(rate: rateBytes, buffer: UInt32(ticks), limit: UInt32(limit))
+        let largest = Double(UInt32.max)
+        return TokenBucket(rate: rateBytes, buffer: UInt32(min(ticks, largest)), limit: UInt32(min(limit, largest)))
     }
 }

@@ -53,7 +53,7 @@ public struct BandwidthLimits: Sendable, Equatable {
 
     /// A non-negative integer (the reference's uint64): other numbers are decoding errors.
     private static func unsigned(_ reader: JSONFieldReader, _ key: String) throws(CNIError) -> UInt64 {
-        guard let value = reader.object[key], !value.isNull else { return 0 }
+        guard let value = reader.value(key), !value.isNull else { return 0 }
         guard case .number(let text) = value, let number = UInt64(text) else {
             throw CNIError(
                 .decodingFailure, "wrong type for field \"\(reader.fieldPath(key))\"",

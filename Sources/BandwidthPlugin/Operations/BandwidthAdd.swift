@@ -20,9 +20,9 @@ struct BandwidthAdd {
             try PacketSchedulerClock.load()
         }
         let ingress = limits.limitsIngress
-            ? try BandwidthConfig.tokenBucket(rate: limits.ingressRate, burst: limits.ingressBurst, clock: clock) : nil
+            ? BandwidthConfig.tokenBucket(rate: limits.ingressRate, burst: limits.ingressBurst, clock: clock) : nil
         let egress = limits.limitsEgress
-            ? try BandwidthConfig.tokenBucket(rate: limits.egressRate, burst: limits.egressBurst, clock: clock) : nil
+            ? BandwidthConfig.tokenBucket(rate: limits.egressRate, burst: limits.egressBurst, clock: clock) : nil
 
         let host = try attempt("could not open a netlink socket in the host namespace", code: BandwidthFailure.changeFailed) {
             try NetlinkSocket()

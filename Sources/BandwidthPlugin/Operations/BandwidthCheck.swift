@@ -23,11 +23,11 @@ struct BandwidthCheck {
         }
         var problems: [String] = []
         if limits.limitsIngress {
-            let wanted = try BandwidthConfig.tokenBucket(rate: limits.ingressRate, burst: limits.ingressBurst, clock: clock)
+            let wanted = BandwidthConfig.tokenBucket(rate: limits.ingressRate, burst: limits.ingressBurst, clock: clock)
             problems += try compare(wanted, on: veth, host: host)
         }
         if limits.limitsEgress {
-            let wanted = try BandwidthConfig.tokenBucket(rate: limits.egressRate, burst: limits.egressBurst, clock: clock)
+            let wanted = BandwidthConfig.tokenBucket(rate: limits.egressRate, burst: limits.egressBurst, clock: clock)
             let name = IfbName.make(network: config.network, containerID: request.containerID, ifName: request.ifName)
             let found = try attempt("failed to look up ifb \(name)", code: BandwidthFailure.changeFailed) { try host.link(named: name) }
             if let ifb = found, ifb.kind == "ifb" {

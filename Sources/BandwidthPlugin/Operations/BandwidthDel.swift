@@ -35,11 +35,20 @@ struct BandwidthDel {
                     try host.deleteQueueDiscipline(index: veth.index, parent: TrafficControlHandle.root, handle: TrafficControlHandle.make(1, 0))
                 }
             }
-            if let ifb, qdiscs.contains(where: { $0.kind == "ingress" }) {
+            if let ifb, let hook = ingressHook(in: qdiscs) {
                 let filters = try attempt("failed to list the ingress filters of \(veth.name)", code: BandwidthFailure.changeFailed) {
                     try host.ingressFilters(index: veth.index)
                 }
-                if filters.contains(where: { $0.egressRedirects.contains(ifb.index) }) { removeIngress(of: veth, host: host) }
+                let ours = filters.contains { $0.priority == NetlinkSocket.redirectPriority && $0.egressRedirects.contains(ifb.index) }
+                let others = filters.contains { $0.priority != NetlinkSocket.redirectPriority }
+                if ours && hook.kind == "ingress" && !others {
+                    removeIngress(of: veth, host: host)
+                } else if ours {
+                    // A shared hook (the vxlan data path's clsact): only the redirect goes.
+                    try attempt("failed to delete the redirect of \(veth.name)", code: BandwidthFailure.changeFailed) {
+                        try host.deleteIngressRedirect(index: veth.index)
+                    }
+                }
             }
         }
         if let ifb { try IfbRetirement.retire(ifb, network: request.config.name, host: host) }

@@ -8,6 +8,10 @@ import Glibc
 /// The kernel objects of one attachment's shaping, on the host: a `tbf` root on the host
 /// veth (traffic to the container), and for traffic from the container an ingress qdisc on
 /// the host veth whose filter redirects everything to an IFB device with its own `tbf` root.
+///
+/// When the veth already has an ingress hook (the clsact of the vxlan plugin's eBPF data
+/// path, which an ingress qdisc cannot join: EEXIST), the redirect is added to it, at
+/// priority 1, ahead of the other filters; the hook stays its owner's.
 struct Shaping {
     let host: NetlinkSocket
     let veth: Link
@@ -15,6 +19,7 @@ struct Shaping {
     /// Objects made so far, undone in reverse by `rollback`.
     private(set) var createdRoot = false
     private(set) var createdIngress = false
+    private(set) var createdRedirect = false
     private(set) var createdIfb: Int32?
 
     init(host: NetlinkSocket, veth: Link) {
@@ -44,13 +49,19 @@ struct Shaping {
             if alias.utf8.count < 256 { try host.setAlias(index: ifb.index, alias) }
         }
         let index = veth.index
-        try attempt("failed to add the ingress qdisc to \(veth.name)", code: BandwidthFailure.changeFailed) {
-            try host.addIngressQueueDiscipline(index: index)
+        let qdiscs = try attempt("failed to list the qdiscs of \(veth.name)", code: BandwidthFailure.changeFailed) {
+            try host.queueDisciplines(index: index)
         }
-        createdIngress = true
+        if ingressHook(in: qdiscs) == nil {
+            try attempt("failed to add the ingress qdisc to \(veth.name)", code: BandwidthFailure.changeFailed) {
+                try host.addIngressQueueDiscipline(index: index)
+            }
+            createdIngress = true
+        }
         try attempt("failed to redirect \(veth.name) ingress to \(name)", code: BandwidthFailure.changeFailed) {
             try host.addIngressRedirect(index: index, to: ifb.index)
         }
+        createdRedirect = true
         try attempt("failed to add the tbf qdisc to \(name)", code: BandwidthFailure.changeFailed) {
             try host.addTokenBucketRoot(index: ifb.index, bucket)
         }
@@ -61,13 +72,22 @@ struct Shaping {
     /// the runtime needs to see).
     func rollback() {
         if let ifb = createdIfb { ignoringAbsence("delete ifb") { try host.deleteLink(index: ifb) } }
-        if createdIngress { removeIngress(of: veth, host: host) }
+        if createdIngress {
+            removeIngress(of: veth, host: host)
+        } else if createdRedirect {
+            ignoringAbsence("delete the redirect of \(veth.name)") { try host.deleteIngressRedirect(index: veth.index) }
+        }
         if createdRoot {
             ignoringAbsence("delete tbf of \(veth.name)") {
                 try host.deleteQueueDiscipline(index: veth.index, parent: TrafficControlHandle.root, handle: TrafficControlHandle.make(1, 0))
             }
         }
     }
+}
+
+/// The qdisc holding the ingress filters of a link (an ingress qdisc or a clsact), if any.
+func ingressHook(in qdiscs: [QueueDiscipline]) -> QueueDiscipline? {
+    qdiscs.first { $0.handle == TrafficControlHandle.ingress && ($0.kind == "ingress" || $0.kind == "clsact") }
 }
 
 /// Deletes the ingress qdisc of `link` (its filters go with it).

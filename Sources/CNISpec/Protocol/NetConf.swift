@@ -16,6 +16,7 @@ public struct NetConf: Sendable {
     /// `dns` from the configuration, when present.
     public let dns: CNIResult.DNS?
     /// `runtimeConfig` (capability arguments injected by the runtime); empty when absent.
+    /// Its members, and theirs, are matched ignoring ASCII case, as the reference plugins do.
     public let runtimeConfig: JSONFieldReader
     /// `args` (per-attachment arguments, e.g. `args.cni.ips`).
     public let args: JSONFieldReader?
@@ -47,7 +48,9 @@ public struct NetConf: Sendable {
         } else {
             self.dns = nil
         }
-        self.runtimeConfig = try reader.object("runtimeConfig") ?? JSONFieldReader(JSONObject(), path: "runtimeConfig")
+        // Capability arguments come from Go runtimes; see `JSONFieldReader.matchesKeysIgnoringCase`.
+        let runtimeConfig = try reader.object("runtimeConfig")?.object ?? JSONObject()
+        self.runtimeConfig = JSONFieldReader(runtimeConfig, path: "runtimeConfig", matchesKeysIgnoringCase: true)
         self.args = try reader.object("args")
         if let prev = object["prevResult"], !prev.isNull {
             self.prevResultJSON = prev

@@ -93,18 +93,27 @@ final class BandwidthLab {
     /// TCP goodput in Mbit/s measured by iperf3 at the receiver: pod → host (`fromPod`,
     /// shaped by the egress limit) or host → pod (shaped by the ingress limit).
     func iperf(fromPod: Bool, seconds: Int = 4, port: Int = 5201) throws -> Double {
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        server.arguments = ["netns", "exec", host.name, "iperf3", "-s", "-1", "-B", hostIP, "-p", "\(port)"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { server.terminate() }; server.waitUntilExit() }
+        try Self.iperf(server: host, address: hostIP, client: pod, clientSends: fromPod, seconds: seconds, port: port)
+    }
+
+    /// TCP goodput in Mbit/s measured by iperf3 at the receiver, between an iperf3 server in
+    /// `server` bound to `address` and a client in `client`: client → server when
+    /// `clientSends`, else server → client (`-R`). The first second is omitted (slow start).
+    static func iperf(
+        server: TestNamespace, address: String, client: TestNamespace, clientSends: Bool, seconds: Int = 4, port: Int = 5201
+    ) throws -> Double {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = ["netns", "exec", server.name, "iperf3", "-s", "-1", "-B", address, "-p", "\(port)"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
         var output: Shell.Output?
         for _ in 0..<50 {
             usleep(100_000)
-            let out = try Shell.run(["ip", "netns", "exec", pod.name, "iperf3", "-c", hostIP, "-p", "\(port)", "-t", "\(seconds)",
-                                     "-O", "1", "-J"] + (fromPod ? [] : ["-R"]))
+            let out = try Shell.run(["ip", "netns", "exec", client.name, "iperf3", "-c", address, "-p", "\(port)", "-t", "\(seconds)",
+                                     "-O", "1", "-J"] + (clientSends ? [] : ["-R"]))
             if out.status == 0 { output = out; break }
             if !out.stdout.contains("Connection refused") && !out.stdout.contains("unable to connect") { output = out; break }
         }

@@ -25,8 +25,12 @@ final class VxlanCluster: @unchecked Sendable {
     static let network = "vxlan-test"
     private var pods: [TestNamespace] = []
 
+    /// Plugin objects (JSON text) chained after vxlan in every node's conflist.
+    let chainedPlugins: [String]
+
     /// `underlayIPs[i]` with prefix (`192.168.50.11/24`) for node i+1.
-    init(underlayIPs: [String], mtu: Int = 1500, vxlanOptions: String = "") throws {
+    init(underlayIPs: [String], mtu: Int = 1500, vxlanOptions: String = "", chainedPlugins: [String] = []) throws {
+        self.chainedPlugins = chainedPlugins
         dir = try TestEnvironment.makeTempDir("vxlan")
         underlay = try TestNamespace(prefix: "swvx")
         do {
@@ -63,8 +67,11 @@ final class VxlanCluster: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    static func with(underlayIPs: [String], mtu: Int = 1500, vxlanOptions: String = "", _ body: (VxlanCluster) throws -> Void) throws {
-        let cluster = try VxlanCluster(underlayIPs: underlayIPs, mtu: mtu, vxlanOptions: vxlanOptions)
+    static func with(
+        underlayIPs: [String], mtu: Int = 1500, vxlanOptions: String = "", chainedPlugins: [String] = [],
+        _ body: (VxlanCluster) throws -> Void
+    ) throws {
+        let cluster = try VxlanCluster(underlayIPs: underlayIPs, mtu: mtu, vxlanOptions: vxlanOptions, chainedPlugins: chainedPlugins)
         defer { cluster.remove() }
         try body(cluster)
     }
@@ -88,7 +95,7 @@ final class VxlanCluster: @unchecked Sendable {
             {"cniVersion": "1.1.0", "name": "\(Self.network)", "plugins": [
               {"type": "bridge", "bridge": "cni0", "isGateway": true, "isDefaultGateway": true, "ipMasq": false,
                "ipam": {"type": "host-local", "ranges": [[{"subnet": "\(node.podCIDR)"}]], "dataDir": "\(dir)/\(node.name)/ipam"}},
-              \(vxlanPlugin(node, options: vxlanOptions))
+              \(([vxlanPlugin(node, options: vxlanOptions)] + chainedPlugins).joined(separator: ",\n  "))
             ]}
             """
         try text.write(toFile: node.conflist, atomically: true, encoding: .utf8)
