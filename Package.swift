@@ -49,6 +49,8 @@ let package = Package(
         .executable(name: "vxlan", targets: ["vxlan"]),
         .executable(name: "tuning", targets: ["tuning"]),
         .executable(name: "bandwidth", targets: ["bandwidth"]),
+        .executable(name: "portmap", targets: ["portmap"]),
+        .executable(name: "firewall", targets: ["firewall"]),
         .library(name: "CNISpec", targets: ["CNISpec"]),
     ],
     dependencies: [
@@ -90,6 +92,9 @@ let package = Package(
         .target(
             name: "BandwidthPlugin", dependencies: ["CLinux", "CNISpec", "CNIRuntime", "Netlink", "NetNS"],
             swiftSettings: pluginSwiftSettings),
+        .target(
+            name: "PortMapPlugin", dependencies: ["CNISpec", "Netlink", "NFTables"], swiftSettings: pluginSwiftSettings),
+        .target(name: "FirewallPlugin", dependencies: ["CNISpec", "NFTables"], swiftSettings: pluginSwiftSettings),
         .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
         .target(name: "PolicyDataplane", dependencies: ["NetworkPolicy", "NFTables", "CNISpec"]),
 
@@ -111,6 +116,12 @@ let package = Package(
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "bandwidth", dependencies: ["BandwidthPlugin"], swiftSettings: pluginSwiftSettings,
+            linkerSettings: mostlyStaticExecutable),
+        .executableTarget(
+            name: "portmap", dependencies: ["PortMapPlugin"], swiftSettings: pluginSwiftSettings,
+            linkerSettings: mostlyStaticExecutable),
+        .executableTarget(
+            name: "firewall", dependencies: ["FirewallPlugin"], swiftSettings: pluginSwiftSettings,
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "cnictl",

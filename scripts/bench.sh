@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests). Sections:
 #   loopback, host-local, bridge, ours against Debian's Go reference plugins, measured in the
-#   tuning, bandwidth             same run, interleaved: medians and our/reference ratios
-#                                 (scripts/bench/cnibench.py);
+#   tuning, bandwidth, portmap    same run, interleaved: medians and our/reference ratios
+#                                 (scripts/bench/cnibench.py; portmap: the bridge + host-local
+#                                 + portmap chain's ADD/DEL, hostPort DNAT throughput and
+#                                 connection rate);
 #   vxlan                         cross-node pod-to-pod iperf3 TCP throughput and TCP
 #                                 request/response latency vs the same between the two node
 #                                 namespaces over the underlay (scripts/demo.sh --bench), then
@@ -64,7 +66,7 @@ need() {
 }
 
 if [ "$RUN_PY_ALL" = 1 ] || [ ${#PY_SECTIONS[@]} -gt 0 ]; then
-    need loopback host-local
+    need loopback host-local bridge portmap
     ONLY_ARGS=()
     if [ "$RUN_PY_ALL" = 0 ]; then ONLY_ARGS=(--only "$(IFS=,; echo "${PY_SECTIONS[*]}")"); fi
     python3 scripts/bench/cnibench.py --ours "$BIN_DIR" --reference "${SWIFT_CNI_REFERENCE_DIR:-/usr/lib/cni}" \

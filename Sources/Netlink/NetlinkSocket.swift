@@ -4,7 +4,7 @@ import NetNS
 import Glibc
 #endif
 
-/// A `NETLINK_ROUTE` socket (libmnl) bound to the network namespace it was opened in.
+/// A `NETLINK_ROUTE` (or other netlink protocol) socket (libmnl) bound to the network namespace it was opened in.
 ///
 /// Requests are synchronous: one message out, then replies read until its acknowledgement
 /// (or `NLMSG_DONE` for a dump), matched by sequence number. The socket asks for extended
@@ -21,9 +21,10 @@ public final class NetlinkSocket {
     /// the exchange (0 = first), so a test can change the kernel's tables in mid-dump.
     var afterDatagram: ((Int) -> Void)?
 
-    /// Opens a socket in the calling thread's network namespace.
-    public init() throws {
-        guard let socket = mnl_socket_open2(NETLINK_ROUTE, Int32(SOCK_CLOEXEC.rawValue)) else {
+    /// Opens a socket in the calling thread's network namespace; `NETLINK_ROUTE` unless
+    /// `netlinkProtocol` says otherwise (`NETLINK_NETFILTER` for conntrack).
+    public init(protocol netlinkProtocol: Int32 = NETLINK_ROUTE) throws {
+        guard let socket = mnl_socket_open2(netlinkProtocol, Int32(SOCK_CLOEXEC.rawValue)) else {
             throw NetlinkError(operation: "open netlink socket", errno: Glibc.errno)
         }
         if mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) < 0 {

@@ -17,6 +17,7 @@ enum NFTNativeSyntax {
         case .flags(let names): return names.joined(separator: ",")
         case .concat(let items): return items.map(expression).joined(separator: " . ")
         case .verdict(let v): return verdict(v)
+        case .fib(let result, let flags): return "fib \(flags.joined(separator: " . ")) \(result)"
         }
     }
 
@@ -43,6 +44,9 @@ enum NFTNativeSyntax {
             if let group { parts.append("group \(group)") }
             return parts.joined(separator: " ")
         case .masquerade: return "masquerade"
+        case .dnat(let family, let address, let port):
+            let target = family == .ipv6 && port != nil ? "[\(address)]" : address
+            return "dnat \(family == .ipv4 ? "ip" : "ip6") to \(target)" + (port.map { ":\($0)" } ?? "")
         case .verdict(let v): return verdict(v)
         case .vmap(let key, let map): return "\(expression(key)) vmap \(expression(map))"
         }

@@ -248,15 +248,17 @@ def bridge_conf(bridge, data_dir, subnet, name="bench-br"):
     }).encode()
 
 
-def iperf3(server_ns, client_ns, address, seconds):
-    """TCP throughput (bits/s) from client_ns to an iperf3 server in server_ns."""
+def iperf3(server_ns, client_ns, address, seconds, port=None):
+    """TCP throughput (bits/s) from client_ns to an iperf3 server in server_ns (listening on
+    5201; the client connects to `port` when given: a host port mapped to it)."""
     server = subprocess.Popen(["ip", "netns", "exec", server_ns.name, "iperf3", "-s", "-1"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         # iperf3 3.12 exits 0 with {"error": ...} and an empty "end" when it cannot connect
         # (the server not listening yet): retry on that too, not only on a non-zero exit.
         for _ in range(50):
-            probe = client_ns.run("iperf3", "-c", address, "-t", str(seconds), "-J", capture_output=True)
+            probe = client_ns.run("iperf3", "-c", address, *(["-p", str(port)] if port else []), "-t", str(seconds), "-J",
+                                  capture_output=True)
             report = None
             try:
                 report = json.loads(probe.stdout)
@@ -446,8 +448,157 @@ def bench_bandwidth(args):
             ns.remove()
 
 
+PORTMAP_ACCEPT_SERVER = """
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(512)
+while True:
+    c, _ = s.accept(); c.close()
+"""
+
+PORTMAP_CONNECT_CLIENT = """
+import socket, sys, time
+end = time.time() + float(sys.argv[3]); n = 0
+while time.time() < end:
+    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00")
+    c.close(); n += 1
+print(n / float(sys.argv[3]))
+"""
+
+
+def portmap_conf(name, prev_result, mappings):
+    return json.dumps({
+        "cniVersion": "1.0.0", "name": name, "type": "portmap",
+        "runtimeConfig": {"portMappings": mappings}, "prevResult": prev_result,
+    }).encode()
+
+
+def bench_portmap(args):
+    print("\nbridge + host-local + portmap chain (cniVersion 1.0.0, a node namespace per side; reference portmap: its default iptables backend)")
+    tmp = tempfile.mkdtemp(prefix=f"swcni-bench-{RUN_ID}-")
+    sides = {
+        "ours": {"dir": args.ours, "subnet": "10.68.0.0/16", "uplink": "192.168.81"},
+        "ref": {"dir": args.reference, "subnet": "10.69.0.0/16", "uplink": "192.168.82"},
+    }
+    mappings = [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"},
+                {"hostPort": 8053, "containerPort": 53, "protocol": "udp"}]
+    spaces = []
+    try:
+        for who, side in sides.items():
+            side["node"] = Netns(f"pm-node-{who}")
+            side["pod"] = Netns(f"pm-pod-{who}")
+            side["client"] = Netns(f"pm-cl-{who}")
+            spaces += [side["node"], side["pod"], side["client"]]
+            node, client, up = side["node"].name, side["client"].name, side["uplink"]
+            sh("ip", "-n", node, "link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", client)
+            sh("ip", "-n", node, "addr", "add", f"{up}.1/24", "dev", "up0")
+            sh("ip", "-n", node, "link", "set", "up0", "up")
+            sh("ip", "-n", node, "link", "set", "lo", "up")
+            sh("ip", "-n", client, "addr", "add", f"{up}.2/24", "dev", "eth0")
+            sh("ip", "-n", client, "link", "set", "eth0", "up")
+            sh("ip", "netns", "exec", node, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+            side["bridge"] = json.dumps({
+                "cniVersion": "1.0.0", "name": f"bench-pm-{who}", "type": "bridge", "bridge": f"swpm{who}",
+                "isGateway": True, "isDefaultGateway": True,
+                "ipam": {"type": "host-local", "dataDir": f"{tmp}/{who}", "ranges": [[{"subnet": side["subnet"]}]]},
+            }).encode()
+
+        def chain(who, command, cid, netns):
+            side = sides[who]
+            bridge, portmap = os.path.join(side["dir"], "bridge"), os.path.join(side["dir"], "portmap")
+            if command == "ADD":
+                t1, out = exec_plugin(bridge, "ADD", side["bridge"], container_id=cid, netns=netns, path=side["dir"], node=side["node"])
+                prev = json.loads(out.stdout)
+                side["prev"] = prev
+                t2, _ = exec_plugin(portmap, "ADD", portmap_conf(f"bench-pm-{who}", prev, mappings), container_id=cid,
+                                    netns=netns, path=side["dir"], node=side["node"])
+                return t1 + t2, t2
+            conf = portmap_conf(f"bench-pm-{who}", side["prev"], mappings)
+            t2, _ = exec_plugin(portmap, "DEL", conf, container_id=cid, netns=netns, path=side["dir"], node=side["node"])
+            t1, _ = exec_plugin(bridge, "DEL", side["bridge"], container_id=cid, netns=netns, path=side["dir"], node=side["node"])
+            return t1 + t2, t2
+
+        add = {w: [] for w in sides}
+        dele = {w: [] for w in sides}
+        add_pm = {w: [] for w in sides}
+        del_pm = {w: [] for w in sides}
+        runs = max(1, args.runs // 2)
+        for i in range(runs):
+            for who, side in sides.items():
+                total, pm = chain(who, "ADD", f"c{i}", side["pod"].path)
+                add[who].append(total)
+                add_pm[who].append(pm)
+            for who, side in sides.items():
+                total, pm = chain(who, "DEL", f"c{i}", side["pod"].path)
+                dele[who].append(total)
+                del_pm[who].append(pm)
+                wait_until_no_veth(side["node"], 5)
+        med = statistics.median
+        row("bridge+host-local+portmap ADD median", med(add["ours"]), med(add["ref"]), target=0.5)
+        row("bridge+host-local+portmap DEL median", med(dele["ours"]), med(dele["ref"]), target=0.5)
+        row("  portmap ADD alone, median", med(add_pm["ours"]), med(add_pm["ref"]))
+        row("  portmap DEL alone, median", med(del_pm["ours"]), med(del_pm["ref"]))
+
+        # Traffic through the DNAT: client namespace -> node uplink address:hostPort -> pod.
+        servers = []
+        for who, side in sides.items():
+            chain(who, "ADD", "traffic", side["pod"].path)
+            side["target"] = f"{side['uplink']}.1"
+            servers.append(subprocess.Popen(["ip", "netns", "exec", side["pod"].name, "python3", "-c", PORTMAP_ACCEPT_SERVER, "80"],
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        mappings_tp = mappings
+        try:
+            time.sleep(0.5)
+            print(f"\nhostPort DNAT iperf3 TCP throughput, client namespace -> node:hostPort -> pod ({args.iperf_seconds} s per run, 5 runs per side, ABBA order)")
+            # iperf3 listens on 5201 in the pod; map host port 8201 to it (a second portmap ADD
+            # of another attachment id would be a different pod: re-ADD the same one with both).
+            for who, side in sides.items():
+                conf = portmap_conf(f"bench-pm-{who}", side["prev"], mappings_tp + [{"hostPort": 8201, "containerPort": 5201, "protocol": "tcp"}])
+                exec_plugin(os.path.join(side["dir"], "portmap"), "ADD", conf, container_id="traffic", netns=side["pod"].path,
+                            path=side["dir"], node=side["node"])
+            results = {w: [] for w in sides}
+            for round_index in range(5):
+                order = list(sides) if round_index % 2 == 0 else list(reversed(list(sides)))
+                for who in order:
+                    side = sides[who]
+                    results[who].append(iperf3(side["pod"], side["client"], side["target"], args.iperf_seconds, port=8201))
+            m = {w: med(v) for w, v in results.items()}
+            ratio = m["ours"] / m["ref"]
+            ok = ratio >= 0.95
+            TARGETS.append(("hostPort DNAT TCP throughput ours/reference", ratio, ">= 0.95", ok))
+            print("  runs (Gbit/s): " + "; ".join(f"{w}: " + " ".join(f"{v / 1e9:.2f}" for v in results[w]) for w in sides))
+            print(f"  ours {m['ours'] / 1e9:7.2f} Gbit/s   reference {m['ref'] / 1e9:7.2f} Gbit/s   ratio {ratio:5.2f}x  target >= 0.95x: {'PASS' if ok else 'MISS'}")
+
+            print("\nhostPort DNAT TCP connection rate (one Python client, connect + close with RST, 3 s per run, 5 runs per side, ABBA)")
+            rates = {w: [] for w in sides}
+            for round_index in range(5):
+                order = list(sides) if round_index % 2 == 0 else list(reversed(list(sides)))
+                for who in order:
+                    side = sides[who]
+                    out = side["client"].run("python3", "-c", PORTMAP_CONNECT_CLIENT, side["target"], "8080", "3",
+                                             capture_output=True, text=True, check=True)
+                    rates[who].append(float(out.stdout.strip()))
+            m = {w: med(v) for w, v in rates.items()}
+            ratio = m["ours"] / m["ref"]
+            ok = ratio >= 0.95
+            TARGETS.append(("hostPort DNAT TCP connection rate ours/reference", ratio, ">= 0.95", ok))
+            print("  runs (conn/s): " + "; ".join(f"{w}: " + " ".join(f"{v:.0f}" for v in rates[w]) for w in sides))
+            print(f"  ours {m['ours']:8.0f} conn/s   reference {m['ref']:8.0f} conn/s   ratio {ratio:5.2f}x  target >= 0.95x: {'PASS' if ok else 'MISS'}")
+        finally:
+            for server in servers:
+                server.kill()
+                server.wait()
+            for who in sides:
+                chain(who, "DEL", "traffic", sides[who]["pod"].path)
+    finally:
+        for space in spaces:
+            space.remove()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 SECTIONS = {"loopback": bench_loopback, "host-local": bench_host_local, "bridge": bench_bridge,
-            "tuning": bench_tuning, "bandwidth": bench_bandwidth}
+            "tuning": bench_tuning, "bandwidth": bench_bandwidth, "portmap": bench_portmap}
 
 
 def main():

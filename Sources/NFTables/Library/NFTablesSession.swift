@@ -6,7 +6,7 @@
 /// and no dynamic loading. Create the session inside the target namespace
 /// (`NetworkNamespace.run`) and use it from that thread only.
 public final class NFTablesSession {
-    private let socket: NetfilterSocket
+    let socket: NetfilterSocket
     private var loadedContext: NFTablesContext?
 
     public init() throws(NFTablesError) {

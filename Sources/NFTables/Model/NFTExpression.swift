@@ -26,6 +26,8 @@ public indirect enum NFTExpression: Sendable, Equatable {
     case concat([NFTExpression])
     /// A verdict as map data.
     case verdict(NFTVerdict)
+    /// `fib <flags> <result>`, e.g. `fib daddr type`: `{"fib":{"result":"type","flags":["daddr"]}}`.
+    case fib(result: String, flags: [String])
 
     public var json: JSONValue {
         switch self {
@@ -47,6 +49,10 @@ public indirect enum NFTExpression: Sendable, Equatable {
         case .concat(let items):
             return .object(JSONObject([("concat", .array(items.map(\.json)))]))
         case .verdict(let v): return v.json
+        case .fib(let result, let flags):
+            return .object(JSONObject([("fib", .object(JSONObject([
+                ("result", .string(result)), ("flags", .array(flags.map { .string($0) })),
+            ])))]))
         }
     }
 }

@@ -10,6 +10,9 @@ public enum NFTStatement: Sendable, Equatable {
     case counter
     case log(prefix: String?, group: Int?)
     case masquerade
+    /// `dnat ip to <address>[:<port>]` / `dnat ip6 to [<address>]:<port>` (the family is
+    /// explicit so the statement is valid in `inet` tables).
+    case dnat(family: NFTPrefix.Family, address: String, port: Int?)
     case verdict(NFTVerdict)
     /// `<key> vmap <map>`: the verdict is looked up in a map (named or anonymous).
     case vmap(key: NFTExpression, map: NFTExpression)
@@ -29,6 +32,10 @@ public enum NFTStatement: Sendable, Equatable {
             return .object(JSONObject([("log", .object(log))]))
         case .masquerade:
             return .object(JSONObject([("masquerade", .null)]))
+        case .dnat(let family, let address, let port):
+            var body = JSONObject([("family", .string(family == .ipv4 ? "ip" : "ip6")), ("addr", .string(address))])
+            if let port { body["port"] = .int(port) }
+            return .object(JSONObject([("dnat", .object(body))]))
         case .verdict(let v):
             return v.json
         case .vmap(let key, let map):
@@ -106,6 +113,18 @@ extension NFTStatement {
     public static func ctState(_ states: [ConntrackState]) -> NFTStatement {
         .match(left: .ct("state"), op: .in, right: .flags(states.map(\.rawValue)))
     }
+
+    /// `meta nfproto ipv4` / `meta nfproto ipv6`: restricts a rule of an `inet` table to a family.
+    public static func nfproto(_ family: NFTPrefix.Family) -> NFTStatement {
+        .match(left: .meta("nfproto"), op: .equal, right: .string(family == .ipv4 ? "ipv4" : "ipv6"))
+    }
+
+    /// `fib daddr type local`: the destination is an address of this host.
+    public static let destinationIsLocal = NFTStatement.match(
+        left: .fib(result: "type", flags: ["daddr"]), op: .equal, right: .string("local"))
+
+    /// `ct status dnat`: the connection's destination was translated.
+    public static let ctStatusDNAT = NFTStatement.match(left: .ct("status"), op: .in, right: .flags(["dnat"]))
 
     /// `meta l4proto tcp` (`tcp`, `udp`, `sctp`, `icmp`, ...).
     public static func l4proto(_ proto: String) -> NFTStatement {

@@ -46,6 +46,8 @@ public struct NFTablesTransaction: Sendable {
 
     // MARK: Rules
     public mutating func add(_ rule: NFTRule) { append("add", "rule", rule.definition) }
+    /// Inserts the rule at the top of its chain (before every existing rule).
+    public mutating func insert(_ rule: NFTRule) { append("insert", "rule", rule.definition) }
 
     /// Deletes the rule with `handle` (handles come from a listing).
     public mutating func deleteRule(in chain: NFTChain, handle: Int) {

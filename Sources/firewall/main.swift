@@ -1,0 +1,4 @@
+import CNISpec
+import FirewallPlugin
+
+PluginMain.run(FirewallPlugin())

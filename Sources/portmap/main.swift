@@ -1,0 +1,4 @@
+import CNISpec
+import PortMapPlugin
+
+PluginMain.run(PortMapPlugin())
