@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests). Sections:
 #   loopback, host-local, bridge, ours against Debian's Go reference plugins, measured in the
-#   tuning, bandwidth, portmap    same run, interleaved: medians and our/reference ratios
+#   tuning, bandwidth             same run, interleaved: medians and our/reference ratios
+#                                 (scripts/bench/cnibench.py);
+#   portmap                       same run, interleaved: medians and our/reference ratios
 #                                 (scripts/bench/cnibench.py; portmap: the bridge + host-local
 #                                 + portmap chain's ADD/DEL, hostPort DNAT throughput and
 #                                 connection rate);

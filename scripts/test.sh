@@ -22,3 +22,11 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "==> swift test (unit + integration)"
 swift test "$@"
+
+# A short fuzzing smoke (every libFuzzer target ~10 s, see docs/fuzzing.md): a crash or a
+# violated property on the seeds or nearby inputs fails the suite. SWIFT_CNI_FUZZ_SMOKE=0
+# skips it (e.g. while iterating on one --filter).
+if [ "${SWIFT_CNI_FUZZ_SMOKE:-1}" != 0 ]; then
+    echo "==> scripts/fuzz.sh --smoke"
+    scripts/fuzz.sh --smoke
+fi

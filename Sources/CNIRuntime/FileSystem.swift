@@ -107,6 +107,13 @@ public enum FileSystem {
         }
     }
 
+    /// Seconds since the epoch of the last modification of `path`; nil when it cannot be read.
+    public static func modificationTime(_ path: String) -> Int? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int(st.st_mtim.tv_sec)
+    }
+
     /// Removes a file; a file that does not exist is not an error.
     public static func removeFile(_ path: String) throws(CNIError) {
         if unlink(path) != 0 && errno != ENOENT { throw failure("unlink", path, errno) }

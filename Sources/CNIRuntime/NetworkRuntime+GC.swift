@@ -18,7 +18,8 @@ extension NetworkRuntime {
     }
 
     /// DEL for every stale cached attachment (with the runtime inputs recorded at ADD), then
-    /// GC to every plugin (1.1.0 and newer). Continues after failures and reports all of them.
+    /// GC to every plugin (1.1.0 and newer). Ours: abandoned temporary cache files of the
+    /// network are removed. Continues after failures and reports all of them.
     /// A list with `disableGC` is left completely alone, stale DELs included, as in libcni.
     public func gc(_ list: NetworkConfigList, explicitValid: [CNIAttachment]?) throws(RuntimeError) -> GCReport {
         if list.disableGC { return GCReport() }
@@ -26,6 +27,7 @@ extension NetworkRuntime {
             FileSystem.exists($0)
         }
         var report = GCReport(valid: plan.valid)
+        cache.removeAbandonedTemporaries(network: list.name)
         var failures: [RuntimeError] = []
         for entry in plan.stale {
             do {

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import CNISpec
 
 /// libcni's on-disk result cache: `<dir>/results/<network>-<containerID>-<ifName>`, files
@@ -83,5 +88,29 @@ public struct ResultCache: Sendable {
             }
         }
         return entries
+    }
+
+    /// Removes the temporary files `<entry>.tmp-<pid>` of `network` that a writer killed
+    /// between writing and renaming an entry left behind (a runtime killing a slow ADD): no
+    /// DEL or later write ever names them. A file is abandoned when its writer is gone
+    /// (`kill(pid, 0)` says no such process) and it is older than `minimumAge` seconds (a
+    /// writer in another PID namespace is invisible, but writes and renames in milliseconds).
+    /// Best effort; returns the names removed.
+    @discardableResult
+    public func removeAbandonedTemporaries(network: String, minimumAge: Int = 2, now: Int = Int(time(nil))) -> [String] {
+        guard FileSystem.isDirectory(resultsDirectory),
+            let names = try? FileSystem.listDirectory(resultsDirectory)
+        else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(network + "-") {
+            guard let dash = name.lastIndex(of: "-"), name[..<dash].hasSuffix(".tmp"),
+                let pid = Int32(name[name.index(after: dash)...]), pid > 0
+            else { continue }
+            let file = FileSystem.join(resultsDirectory, name)
+            guard let modified = FileSystem.modificationTime(file), now - modified >= minimumAge else { continue }
+            if kill(pid, 0) == 0 || errno != ESRCH { continue }
+            if (try? FileSystem.removeFile(file)) != nil { removed.append(name) }
+        }
+        return removed
     }
 }

@@ -37,7 +37,7 @@ struct FirewallTables {
             let own = try session.snapshot(FirewallRules.table)
             var transaction = try owned.planEnsure(
                 listing: own, attachment: attachment, networkRules: isolation,
-                attachmentRules: [NFTChainRules(chain: FirewallRules.forward, rules: FirewallRules.accepts(addresses))])
+                attachmentRules: Self.ownRules(addresses))
             let admin = try session.snapshot(FirewallRules.adminTable)
             if admin?.chain(named: adminChain) == nil {
                 if admin == nil { transaction.add(FirewallRules.adminTable) }
@@ -45,7 +45,7 @@ struct FirewallTables {
             }
             for info in try foreignForwardChains(session) where info.dropsByDefault {
                 let listing = try session.snapshot(info.table)
-                let wanted = FirewallRules.accepts(addresses.filter { FirewallRules.accepts(info.table.family, $0) })
+                let wanted = FirewallRules.foreignAccepts(addresses.filter { FirewallRules.accepts(info.table.family, $0) })
                 reconcileForeign(
                     &transaction, chain: NFTChain(table: info.table, name: info.name), listing: listing,
                     attachment: attachment, bodies: wanted)
@@ -77,6 +77,13 @@ struct FirewallTables {
             present.insert(tag)
             transaction.insert(NFTRule(chain: chain, statements: body, comment: tag.comment(readable: readable)))
         }
+    }
+
+    static func ownRules(_ addresses: [NFTPrefix]) -> [NFTChainRules] {
+        [
+            NFTChainRules(chain: FirewallRules.mark, rules: FirewallRules.marks(addresses)),
+            NFTChainRules(chain: FirewallRules.forward, rules: FirewallRules.accepts(addresses)),
+        ]
     }
 
     // MARK: DEL and GC
@@ -112,9 +119,11 @@ struct FirewallTables {
             let own = try session.snapshot(FirewallRules.table)
             if own?.chain(named: NFTMembership(attachment).chainName) == nil { missing.append("membership of \(attachment)") }
             let ownTags = Set((own?.rules ?? []).compactMap { $0.comment.flatMap(RuleTag.init(comment:)) })
-            for body in FirewallRules.accepts(addresses) {
-                let tag = RuleTag.attachment(attachment, digest: RuleTag.digest(of: body))
-                if !ownTags.contains(tag) { missing.append("\(FirewallRules.table) forward h=\(tag.digest)") }
+            for chainRules in Self.ownRules(addresses) {
+                for body in chainRules.rules {
+                    let tag = RuleTag.attachment(attachment, digest: RuleTag.digest(of: body))
+                    if !ownTags.contains(tag) { missing.append("\(FirewallRules.table) \(chainRules.chain.name) h=\(tag.digest)") }
+                }
             }
             for chainRules in isolation {
                 for body in chainRules.rules {
@@ -128,7 +137,7 @@ struct FirewallTables {
             for info in try foreignForwardChains(session) where info.dropsByDefault {
                 let rules = try session.snapshot(info.table)?.rules(in: info.name) ?? []
                 let tags = Set(rules.compactMap { $0.comment.flatMap(RuleTag.init(comment:)) })
-                for body in FirewallRules.accepts(addresses.filter { FirewallRules.accepts(info.table.family, $0) }) {
+                for body in FirewallRules.foreignAccepts(addresses.filter { FirewallRules.accepts(info.table.family, $0) }) {
                     let tag = RuleTag.attachment(attachment, digest: RuleTag.digest(of: body))
                     if !tags.contains(tag) { missing.append("\(info.table) \(info.name) h=\(tag.digest)") }
                 }

@@ -17,6 +17,8 @@ enum NFTNativeSyntax {
         case .flags(let names): return names.joined(separator: ",")
         case .concat(let items): return items.map(expression).joined(separator: " . ")
         case .verdict(let v): return verdict(v)
+        case .bitAnd(let left, let mask): return "\(expression(left)) & \(mask)"
+        case .bitOr(let left, let bits): return "\(expression(left)) | \(bits)"
         case .fib(let result, let flags): return "fib \(flags.joined(separator: " . ")) \(result)"
         }
     }
@@ -44,6 +46,7 @@ enum NFTNativeSyntax {
             if let group { parts.append("group \(group)") }
             return parts.joined(separator: " ")
         case .masquerade: return "masquerade"
+        case .mangle(let key, let value): return "\(expression(key)) set \(expression(value))"
         case .dnat(let family, let address, let port):
             let target = family == .ipv6 && port != nil ? "[\(address)]" : address
             return "dnat \(family == .ipv4 ? "ip" : "ip6") to \(target)" + (port.map { ":\($0)" } ?? "")

@@ -36,9 +36,13 @@ enum KernelSettings {
         guard !ports.isEmpty else { return }
         do {
             let socket = try NetlinkSocket.netfilter()
+            var deleted = 0
             for family in families {
-                try socket.deleteConntrackEntries(
+                deleted += try socket.deleteConntrackEntries(
                     family: family == .ipv4 ? AF_INET : AF_INET6, protocolNumber: UInt8(IPPROTO_UDP), destinationPorts: ports)
+            }
+            if deleted > 0 {
+                try? FileDescriptorIO.writeAll(2, Array("portmap: deleted \(deleted) stale UDP conntrack entries\n".utf8))
             }
         } catch {
             throw CNIError(PortMapError.conntrackFailed, "portmap: could not delete stale UDP conntrack entries", details: String(describing: error))

@@ -211,6 +211,34 @@ struct NetworkRuntimeTests {
         #expect(cache.attachments(network: "net").map(\.containerID) == ["keep"])
     }
 
+    /// A cnictl killed between writing an entry's temporary file and renaming it (a runtime
+    /// killing a slow ADD, found by scripts/soak.sh) leaves `<entry>.tmp-<pid>`, which no DEL
+    /// names: GC removes the network's temporaries whose writer is gone and that are not fresh.
+    @Test func gcRemovesTemporaryCacheFilesOfKilledWriters() throws {
+        let dir = try TempDir()
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/bin/true")
+        try writer.run()
+        writer.waitUntilExit()
+        let gone = writer.processIdentifier
+        let alive = getpid()
+        let old = Date(timeIntervalSinceNow: -30)
+        let files: [(name: String, modified: Date)] = [
+            ("results/net-killed-eth0.tmp-\(gone)", old),
+            ("results/net-writing-eth0.tmp-\(alive)", old),
+            ("results/net-fresh-eth0.tmp-\(gone)", Date()),
+            ("results/other-killed-eth0.tmp-\(gone)", old),
+        ]
+        for file in files {
+            try dir.write(file.name, "{")
+            try FileManager.default.setAttributes([.modificationDate: file.modified], ofItemAtPath: dir.path + "/" + file.name)
+        }
+        let executor = FakeExecutor { _, _, _ in FakeExecutor.success() }
+        _ = try runtime(executor, cacheDir: dir.path).gc(makeList(["a"], version: .v1_1_0), explicitValid: [])
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/results").sorted()
+        #expect(left == ["net-fresh-eth0.tmp-\(gone)", "net-writing-eth0.tmp-\(alive)", "other-killed-eth0.tmp-\(gone)"])
+    }
+
     @Test func gcContinuesAfterErrorsAndReportsThemAll() throws {
         let dir = try TempDir()
         let executor = FakeExecutor { type, _, _ in

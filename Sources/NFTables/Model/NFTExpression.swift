@@ -28,6 +28,10 @@ public indirect enum NFTExpression: Sendable, Equatable {
     case verdict(NFTVerdict)
     /// `fib <flags> <result>`, e.g. `fib daddr type`: `{"fib":{"result":"type","flags":["daddr"]}}`.
     case fib(result: String, flags: [String])
+    /// `<left> & <mask>`: `{"&":[left, mask]}`.
+    case bitAnd(NFTExpression, Int)
+    /// `<left> | <bits>`: `{"|":[left, bits]}`.
+    case bitOr(NFTExpression, Int)
 
     public var json: JSONValue {
         switch self {
@@ -49,6 +53,10 @@ public indirect enum NFTExpression: Sendable, Equatable {
         case .concat(let items):
             return .object(JSONObject([("concat", .array(items.map(\.json)))]))
         case .verdict(let v): return v.json
+        case .bitAnd(let left, let mask):
+            return .object(JSONObject([("&", .array([left.json, .int(mask)]))]))
+        case .bitOr(let left, let bits):
+            return .object(JSONObject([("|", .array([left.json, .int(bits)]))]))
         case .fib(let result, let flags):
             return .object(JSONObject([("fib", .object(JSONObject([
                 ("result", .string(result)), ("flags", .array(flags.map { .string($0) })),

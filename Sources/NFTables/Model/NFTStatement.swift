@@ -13,6 +13,8 @@ public enum NFTStatement: Sendable, Equatable {
     /// `dnat ip to <address>[:<port>]` / `dnat ip6 to [<address>]:<port>` (the family is
     /// explicit so the statement is valid in `inet` tables).
     case dnat(family: NFTPrefix.Family, address: String, port: Int?)
+    /// `<key> set <value>` (`meta mark set meta mark | 0x20000`).
+    case mangle(key: NFTExpression, value: NFTExpression)
     case verdict(NFTVerdict)
     /// `<key> vmap <map>`: the verdict is looked up in a map (named or anonymous).
     case vmap(key: NFTExpression, map: NFTExpression)
@@ -36,6 +38,8 @@ public enum NFTStatement: Sendable, Equatable {
             var body = JSONObject([("family", .string(family == .ipv4 ? "ip" : "ip6")), ("addr", .string(address))])
             if let port { body["port"] = .int(port) }
             return .object(JSONObject([("dnat", .object(body))]))
+        case .mangle(let key, let value):
+            return .object(JSONObject([("mangle", .object(JSONObject([("key", key.json), ("value", value.json)])))]))
         case .verdict(let v):
             return v.json
         case .vmap(let key, let map):
@@ -112,6 +116,16 @@ extension NFTStatement {
     /// `ct state established,related`.
     public static func ctState(_ states: [ConntrackState]) -> NFTStatement {
         .match(left: .ct("state"), op: .in, right: .flags(states.map(\.rawValue)))
+    }
+
+    /// `meta mark set meta mark | <bits>`: sets bits of the packet mark, keeping the others.
+    public static func setMarkBits(_ bits: Int) -> NFTStatement {
+        .mangle(key: .meta("mark"), value: .bitOr(.meta("mark"), bits))
+    }
+
+    /// `meta mark & <bits> == <bits>` (iptables-nft shows it as `-m mark --mark bits/bits`).
+    public static func markHasBits(_ bits: Int) -> NFTStatement {
+        .match(left: .bitAnd(.meta("mark"), bits), op: .equal, right: .number(bits))
     }
 
     /// `meta nfproto ipv4` / `meta nfproto ipv6`: restricts a rule of an `inet` table to a family.

@@ -121,7 +121,16 @@ final class PortMapLab: @unchecked Sendable {
 
     /// Connects from `ns` to `address`:`port` and returns what the server said (the source
     /// address it saw), or nil when no connection could be made within 2 s.
-    static func tcpSourceSeen(from ns: TestNamespace, _ address: String, port: Int) throws -> String? {
+    /// `attempts` > 1 retries a failed connection (for checks that must succeed while a
+    /// just-added IPv6 address may still be settling).
+    static func tcpSourceSeen(from ns: TestNamespace, _ address: String, port: Int, attempts: Int = 1) throws -> String? {
+        for _ in 1..<max(attempts, 1) {
+            if let seen = try tcpSourceSeen(from: ns, address, port: port) { return seen }
+        }
+        return try tcpSourceSeenOnce(from: ns, address, port: port)
+    }
+
+    private static func tcpSourceSeenOnce(from ns: TestNamespace, _ address: String, port: Int) throws -> String? {
         let script = """
             import socket, sys
             try:
@@ -137,14 +146,15 @@ final class PortMapLab: @unchecked Sendable {
     /// A UDP flow from `ns` (fixed source port) to `address`:`port`, one datagram every
     /// 50 ms for `seconds`; `during` runs after the first second. Returns the replies counted.
     static func udpFlow(
-        from ns: TestNamespace, _ address: String, port: Int, seconds: Double = 3, during: () throws -> Void
+        from ns: TestNamespace, _ address: String, port: Int, sourcePort: Int = 40123, seconds: Double = 3,
+        during: () throws -> Void
     ) throws -> Int {
         let script = """
             import socket, sys, time
             fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
             s = socket.socket(fam, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", 40123)); s.settimeout(0.05)
+            s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", int(sys.argv[4]))); s.settimeout(0.05)
             end = time.time() + float(sys.argv[3]); replies = 0
             while time.time() < end:
                 try: s.sendto(b"ping", (sys.argv[1], int(sys.argv[2])))
@@ -156,7 +166,7 @@ final class PortMapLab: @unchecked Sendable {
             """
         let outFile = "\(NSTemporaryDirectory())swcni-udpflow-\(TestEnvironment.uniqueName("u"))"
         defer { try? FileManager.default.removeItem(atPath: outFile) }
-        let command = "ip netns exec \(ns.name) python3 -c '\(script)' \(address) \(port) \(seconds) </dev/null >\(outFile) 2>&1 & echo $!"
+        let command = "ip netns exec \(ns.name) python3 -c '\(script)' \(address) \(port) \(seconds) \(sourcePort) </dev/null >\(outFile) 2>&1 & echo $!"
         let pid = try Shell.must(["sh", "-c", command]).trimmingCharacters(in: .whitespacesAndNewlines)
         Thread.sleep(forTimeInterval: 1)
         try during()

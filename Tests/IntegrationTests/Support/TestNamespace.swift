@@ -12,6 +12,10 @@ final class TestNamespace: @unchecked Sendable {
     init(prefix: String = "swcni") throws {
         name = TestEnvironment.uniqueName(prefix)
         try Shell.must(["ip", "netns", "add", name])
+        // A new namespace inherits IPv4 settings from the node's (devconf_inherit_init_net=0
+        // means inherit for IPv4): start every test namespace from the kernel default, so a
+        // node with forwarding on does not change what the tests see.
+        try Shell.must(["ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv4.ip_forward=0"])
     }
 
     func remove() {
