@@ -172,6 +172,47 @@ struct OwnershipPlanTests {
         #expect(owned.planRemoval(listing: try builder.listing()) { $0.attachmentKey == absent.key }.isEmpty)
     }
 
+    /// A gone network loses its network rules and its rule-less members (the network-level
+    /// owner); a member with rules of its own stays; other networks are untouched.
+    @Test func retiringAGoneNetworkKeepsMembersWithRulesOfTheirOwn() throws {
+        let owner = NFTAttachment(network: "net1", containerID: "", ifname: "")
+        var builder = ListingBuilder()
+        builder.chain("forward", hook: "forward")
+        builder.chain("postrouting", hook: "postrouting")
+        builder.member(owner)
+        builder.member(Self.a)
+        builder.member(Self.other)
+        let net1Forward = builder.rule("forward", Self.networkRule("net1", Self.fwdRules[0]))
+        builder.rule("forward", Self.networkRule("net2", Self.fwdRules[0]))
+        builder.rule("postrouting", Self.attachmentRule(Self.a, Self.masqA[0]))
+        let listing = try builder.listing()
+        let retiring = NFTNetworkRetirement(chain: "forward") { $0.hasSuffix(" net1") }
+        let gone = NFTOwnedTable.goneNetworks(listing, retiring)
+        #expect(gone == [NFTAttachment.networkKey("net1")])
+        let plan = owned.planRemoval(listing: listing, removing: { _ in false }, retiring: gone)
+        let commands = plan.commands.map { $0.serialized() }
+        #expect(commands.count == 2, "\(commands)")
+        #expect(commands[0].contains(#""handle":\#(net1Forward)"#))
+        #expect(commands[1].contains(NFTMembership(owner).chainName))
+        // Nothing gone, nothing removed: no transaction.
+        #expect(owned.planRemoval(listing: listing, removing: { _ in false }, retiring: []).isEmpty)
+        // Every network gone and no member owning rules: the table goes.
+        var lone = ListingBuilder()
+        lone.chain("forward", hook: "forward")
+        lone.member(owner)
+        lone.rule("forward", Self.networkRule("net1", Self.fwdRules[0]))
+        let lonePlan = owned.planRemoval(listing: try lone.listing(), removing: { _ in false }, retiring: gone)
+        #expect(lonePlan.text == #"{"nftables":[{"delete":{"table":{"family":"inet","name":"swcni_t"}}}]}"#)
+    }
+
+    @Test func forwardAcceptCommentsNameTheirBridge() throws {
+        let rules = NFTChainRules(chain: Self.forward, rules: Self.fwdRules, label: "br=br0")
+        let plan = try owned.planEnsure(listing: nil, attachment: Self.a, networkRules: [rules], attachmentRules: [])
+        #expect(plan.text.contains(" br=br0 net1\""), "\(plan.text)")
+        #expect(BridgeFirewall.bridge(inComment: "swcni n=0123456789abcdef h=01234567 br=cni-podman1 net") == "cni-podman1")
+        #expect(BridgeFirewall.bridge(inComment: "swcni n=0123456789abcdef h=01234567 net") == nil)
+    }
+
     @Test func ownedTablesMustCarryThePrefix() {
         #expect(throws: NFTablesError.self) { try NFTOwnedTable(table: NFTTable(.inet, "filter"), lockPath: nil) }
     }

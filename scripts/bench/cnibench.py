@@ -449,6 +449,48 @@ def bench_bandwidth(args):
             ns.remove()
 
 
+def firewall_conf(pod_path, host_veth, version="1.0.0"):
+    """The firewall plugin after a bridge-like result: a host veth and the pod's eth0 with
+    an IPv4 and an IPv6 address; its default backend on each side (ours nftables, the
+    reference iptables, since firewalld is not running)."""
+    return json.dumps({
+        "cniVersion": version, "name": "bench-fw", "type": "firewall",
+        "prevResult": {"cniVersion": version,
+                       "interfaces": [{"name": host_veth}, {"name": "eth0", "sandbox": pod_path}],
+                       "ips": [{"interface": 1, "address": "10.70.0.5/24", "gateway": "10.70.0.1"},
+                               {"interface": 1, "address": "fd70::5/64", "gateway": "fd70::1"}]},
+    }).encode()
+
+
+def bench_firewall(args):
+    print("\nfirewall (cniVersion 1.0.0; per-container accepts for one IPv4 and one IPv6 address, default"
+          " ingressPolicy; ours: nftables, reference: iptables (firewalld absent); plugins exec'd in a node namespace per side)")
+    sides = {}
+    spaces = []
+    try:
+        for who in ("ours", "ref"):
+            node, pod = Netns(f"fw-node-{who}"), Netns(f"fw-pod-{who}")
+            spaces += [node, pod]
+            host_veth = f"vethfw{who}"
+            sh("ip", "-n", node.name, "link", "add", host_veth, "type", "veth", "peer", "name", "eth0", "netns", pod.name)
+            sides[who] = {"node": node, "pod": pod, "conf": firewall_conf(pod.path, host_veth),
+                          "bin": args.ours_bin("firewall") if who == "ours" else args.ref_bin("firewall")}
+        add = {w: [] for w in sides}
+        dele = {w: [] for w in sides}
+        for i in range(args.runs):
+            for who, side in sides.items():
+                add[who].append(exec_plugin(side["bin"], "ADD", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
+                                            node=side["node"])[0])
+            for who, side in sides.items():
+                dele[who].append(exec_plugin(side["bin"], "DEL", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
+                                             node=side["node"])[0])
+        row("firewall ADD median", statistics.median(add["ours"]), statistics.median(add["ref"]))
+        row("firewall DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]))
+    finally:
+        for ns in spaces:
+            ns.remove()
+
+
 PORTMAP_ACCEPT_SERVER = """
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -599,7 +641,8 @@ def bench_portmap(args):
 
 
 SECTIONS = {"loopback": bench_loopback, "host-local": bench_host_local, "bridge": bench_bridge,
-            "tuning": bench_tuning, "bandwidth": bench_bandwidth, "portmap": bench_portmap}
+            "tuning": bench_tuning, "bandwidth": bench_bandwidth, "portmap": bench_portmap,
+            "firewall": bench_firewall}
 
 
 def main():

@@ -76,18 +76,30 @@ struct AttachmentFirewall {
         }
     }
 
-    /// Removes every rule of the attachment (idempotent).
+    /// Whether a link named `bridge` exists in this (the host) namespace; true when that
+    /// cannot be told, so a netlink failure never retires a live network's rules.
+    @Sendable static func bridgeExists(_ bridge: String) -> Bool {
+        do {
+            return try NetlinkSocket().link(named: bridge) != nil
+        } catch {
+            return true
+        }
+    }
+
+    /// Removes every rule of the attachment (idempotent), and the forward accepts of every
+    /// network whose bridge is gone (see `BridgeFirewall.retirement`).
     func remove() throws(CNIError) {
         let (firewall, context) = try open()
         do {
-            try firewall.remove(context, attachment: attachment)
+            try firewall.remove(context, attachment: attachment, retiring: firewall.retirement(bridgeExists: Self.bridgeExists))
         } catch {
             throw error.cniError
         }
     }
 
     /// Removes rules of `network`'s attachments that are not in `valid`; with no valid
-    /// attachment, the network's forward accepts too.
+    /// attachment, the network's forward accepts too; and the accepts of every network whose
+    /// bridge is gone.
     static func garbageCollect(network: String, valid: [CNIAttachment]) throws(CNIError) {
         do {
             let firewall = try BridgeFirewall()
@@ -95,7 +107,8 @@ struct AttachmentFirewall {
             var keep = valid.map { NFTAttachment(network: network, containerID: $0.containerID, ifname: $0.ifname) }
             // The network's forward accepts stay while it has a valid attachment.
             if !keep.isEmpty { keep.append(networkMember(network)) }
-            try firewall.garbageCollect(context, network: network, keeping: keep)
+            try firewall.garbageCollect(
+                context, network: network, keeping: keep, retiring: firewall.retirement(bridgeExists: bridgeExists))
         } catch {
             throw error.cniError
         }

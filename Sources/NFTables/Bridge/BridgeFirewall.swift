@@ -111,9 +111,35 @@ public struct BridgeFirewall: Sendable {
     public func ensureForwardAccept(
         _ session: NFTablesSession, attachment: NFTAttachment, bridge: String
     ) throws(NFTablesError) -> Bool {
-        try filterTable.ensure(
-            session, attachment: attachment,
-            networkRules: [NFTChainRules(chain: forwardChain, rules: try Self.forwardAcceptRules(bridge: bridge))])
+        try filterTable.ensure(session, attachment: attachment, networkRules: [try forwardAccept(bridge: bridge)])
+    }
+
+    private func forwardAccept(bridge: String) throws(NFTablesError) -> NFTChainRules {
+        NFTChainRules(chain: forwardChain, rules: try Self.forwardAcceptRules(bridge: bridge), label: Self.bridgeLabel(bridge))
+    }
+
+    /// The label of a network's forward accepts, `br=<bridge>`: the netlink dump gives rule
+    /// comments, not expressions, and this is how a DEL or GC learns which bridge a network's
+    /// accepts are for without loading libnftables.
+    static func bridgeLabel(_ bridge: String) -> String { "br=\(bridge)" }
+
+    /// The bridge named in a forward accept's comment (`bridgeLabel`); nil when there is none.
+    public static func bridge(inComment comment: String) -> String? {
+        for token in comment.split(separator: " ") where token.hasPrefix("br=") && token.count > 3 {
+            return String(token.dropFirst(3))
+        }
+        return nil
+    }
+
+    /// Networks whose bridge is gone: the bridge is not deleted after its last pod (as the
+    /// reference does), so its network's accepts stay with it; but a runtime that deletes the
+    /// bridge (`podman network rm`) and never sends GC (podman 4, containerd 1.6) would leave
+    /// them forever. `bridgeExists` is asked once per network with accepts in the table.
+    public func retirement(bridgeExists: @escaping @Sendable (String) -> Bool) -> NFTNetworkRetirement {
+        NFTNetworkRetirement(chain: forwardChain.name) { comment in
+            guard let bridge = Self.bridge(inComment: comment) else { return false }
+            return !bridgeExists(bridge)
+        }
     }
 
     /// NAT-free accept of forwarded traffic between the cluster's pod CIDRs (vxlan).
@@ -158,7 +184,7 @@ public struct BridgeFirewall: Sendable {
         var networkRules: [NFTChainRules] = []
         var attachmentRules: [NFTChainRules] = []
         if let bridge {
-            networkRules.append(NFTChainRules(chain: forwardChain, rules: try Self.forwardAcceptRules(bridge: bridge)))
+            networkRules.append(try forwardAccept(bridge: bridge))
         }
         if !podAddresses.isEmpty {
             attachmentRules.append(NFTChainRules(
@@ -169,10 +195,13 @@ public struct BridgeFirewall: Sendable {
             session, attachment: attachment, networkRules: networkRules, attachmentRules: attachmentRules)
     }
 
-    /// Removes everything `attachment` added (DEL), in both tables. Idempotent.
+    /// Removes everything `attachment` added (DEL), in both tables, and with `retiring` the
+    /// accepts of networks whose bridge is gone. Idempotent.
     @discardableResult
-    public func remove(_ session: NFTablesSession, attachment: NFTAttachment) throws(NFTablesError) -> Bool {
-        let a = try filterTable.remove(session, attachment: attachment)
+    public func remove(
+        _ session: NFTablesSession, attachment: NFTAttachment, retiring: NFTNetworkRetirement? = nil
+    ) throws(NFTablesError) -> Bool {
+        let a = try filterTable.remove(session, attachment: attachment, retiring: retiring)
         let b = try spoofTable.remove(session, attachment: attachment)
         return a || b
     }
@@ -180,9 +209,10 @@ public struct BridgeFirewall: Sendable {
     /// Removes rules of `network`'s attachments not in `valid` (GC), in both tables.
     @discardableResult
     public func garbageCollect(
-        _ session: NFTablesSession, network: String, keeping valid: [NFTAttachment]
+        _ session: NFTablesSession, network: String, keeping valid: [NFTAttachment],
+        retiring: NFTNetworkRetirement? = nil
     ) throws(NFTablesError) -> Bool {
-        let a = try filterTable.garbageCollect(session, network: network, keeping: valid)
+        let a = try filterTable.garbageCollect(session, network: network, keeping: valid, retiring: retiring)
         let b = try spoofTable.garbageCollect(session, network: network, keeping: valid)
         return a || b
     }

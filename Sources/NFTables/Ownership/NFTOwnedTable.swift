@@ -3,10 +3,31 @@ public struct NFTChainRules: Sendable {
     public let chain: NFTChain
     /// Rule bodies, in order. Identical bodies are kept once.
     public let rules: [[NFTStatement]]
+    /// Text put first in the readable part of each rule's comment (after the tag): what a
+    /// reader of `nft list ruleset`, or an `NFTNetworkRetirement`, needs to know of the rules
+    /// (the netlink dump gives comments, not expressions). Not part of the digest.
+    public let label: String?
 
-    public init(chain: NFTChain, rules: [[NFTStatement]]) {
+    public init(chain: NFTChain, rules: [[NFTStatement]], label: String? = nil) {
         self.chain = chain
         self.rules = rules
+        self.label = label
+    }
+}
+
+/// Which networks of a table are gone (say, their bridge was deleted) although members still
+/// keep their network rules alive: read from the network rules of one chain, by comment.
+/// A network found gone loses its network rules and its members that own no rule of their
+/// own (the network-level owners); members with rules of their own stay until their DEL.
+public struct NFTNetworkRetirement: Sendable {
+    /// The chain whose network rules are examined.
+    public let chain: String
+    /// Whether the network of this network rule is gone, from the rule's full comment.
+    public let isGone: @Sendable (_ comment: String) -> Bool
+
+    public init(chain: String, isGone: @escaping @Sendable (_ comment: String) -> Bool) {
+        self.chain = chain
+        self.isGone = isGone
     }
 }
 
@@ -75,50 +96,91 @@ public struct NFTOwnedTable: Sendable {
     }
 
     /// Removes every rule of `attachment` (and what no one uses any more). Idempotent.
+    /// With `retiring`, also retires the networks it finds gone, in the same transaction.
     @discardableResult
-    public func remove(_ session: NFTablesSession, attachment: NFTAttachment) throws(NFTablesError) -> Bool {
+    public func remove(
+        _ session: NFTablesSession, attachment: NFTAttachment, retiring: NFTNetworkRetirement? = nil
+    ) throws(NFTablesError) -> Bool {
         let key = attachment.key
-        return try removeMatching(session, operation: "remove rules of \(attachment) from table \(table)") {
-            $0.attachmentKey == key
-        }
+        return try removeMatching(
+            session, operation: "remove rules of \(attachment) from table \(table)", retiring: retiring
+        ) { $0.attachmentKey == key }
     }
 
     /// Removes the rules of `network`'s attachments that are not in `valid` (CNI GC).
     @discardableResult
     public func garbageCollect(
-        _ session: NFTablesSession, network: String, keeping valid: [NFTAttachment]
+        _ session: NFTablesSession, network: String, keeping valid: [NFTAttachment],
+        retiring: NFTNetworkRetirement? = nil
     ) throws(NFTablesError) -> Bool {
         let networkKey = NFTAttachment.networkKey(network)
         let keep = Set(valid.filter { $0.network == network }.map(\.key))
-        return try removeMatching(session, operation: "garbage-collect network \(network) in table \(table)") {
-            $0.networkKey == networkKey && !keep.contains($0.attachmentKey)
-        }
+        return try removeMatching(
+            session, operation: "garbage-collect network \(network) in table \(table)", retiring: retiring
+        ) { $0.networkKey == networkKey && !keep.contains($0.attachmentKey) }
     }
 
     private func removeMatching(
-        _ session: NFTablesSession, operation: String, _ matches: @escaping (NFTMembership) -> Bool
+        _ session: NFTablesSession, operation: String, retiring: NFTNetworkRetirement?,
+        _ matches: @escaping (NFTMembership) -> Bool
     ) throws(NFTablesError) -> Bool {
         try readPlanApply(
             session, operation: operation,
-            ruleScope: { listing in
-                // Rules are read only when some member goes.
-                listing.memberships.contains(where: matches) ? .all : .chains([])
+            read: { () throws(NFTablesError) -> NFTTableListing? in
+                // Rules are read only when some member goes, or, to look for gone networks,
+                // the one chain that tells; everything when one is gone.
+                let first = try session.snapshot(table) { listing in
+                    if listing.memberships.contains(where: matches) { return .all }
+                    return retiring.map { .chains([$0.chain]) } ?? .chains([])
+                }
+                guard let retiring, let first, first.rulesRead != .all,
+                    !Self.goneNetworks(first, retiring).isEmpty
+                else { return first }
+                return try session.snapshot(table) { _ in .all }
             },
-            plan: { listing in planRemoval(listing: listing, removing: matches) })
+            plan: { listing in
+                planRemoval(
+                    listing: listing, removing: matches,
+                    retiring: listing.map { l in retiring.map { Self.goneNetworks(l, $0) } ?? [] } ?? [])
+            })
+    }
+
+    /// The network keys whose network rules in `retiring.chain` say their network is gone.
+    static func goneNetworks(_ listing: NFTTableListing, _ retiring: NFTNetworkRetirement) -> Set<String> {
+        guard listing.hasRules(of: retiring.chain) else { return [] }
+        var gone: Set<String> = []
+        var alive: Set<String> = []
+        for rule in listing.rules(in: retiring.chain) {
+            guard let comment = rule.comment, let tag = RuleTag(comment: comment), tag.attachmentKey == nil,
+                !gone.contains(tag.networkKey), !alive.contains(tag.networkKey)
+            else { continue }
+            if retiring.isGone(comment) { gone.insert(tag.networkKey) } else { alive.insert(tag.networkKey) }
+        }
+        return gone
     }
 
     /// Under the lock: read, plan, apply. When the transaction fails because an object
     /// vanished (ENOENT: a writer that does not take our lock changed the table between read
     /// and write), reads and plans once more. Returns true when it wrote anything.
     private func readPlanApply(
-        _ session: NFTablesSession, operation: String, ruleScope: (NFTTableListing) -> NFTRuleScope,
+        _ session: NFTablesSession, operation: String, ruleScope: @escaping (NFTTableListing) -> NFTRuleScope,
+        plan: (NFTTableListing?) throws(NFTablesError) -> NFTablesTransaction
+    ) throws(NFTablesError) -> Bool {
+        try readPlanApply(
+            session, operation: operation,
+            read: { () throws(NFTablesError) -> NFTTableListing? in try session.snapshot(table, ruleScope: ruleScope) },
+            plan: plan)
+    }
+
+    private func readPlanApply(
+        _ session: NFTablesSession, operation: String, read: () throws(NFTablesError) -> NFTTableListing?,
         plan: (NFTTableListing?) throws(NFTablesError) -> NFTablesTransaction
     ) throws(NFTablesError) -> Bool {
         try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Bool in
             var attempt = 0
             while true {
                 attempt += 1
-                let transaction = try plan(try session.snapshot(table, ruleScope: ruleScope))
+                let transaction = try plan(try read())
                 do throws(NFTablesError) {
                     try session.apply(transaction, operation: operation)
                     return !transaction.isEmpty
@@ -161,14 +223,16 @@ public struct NFTOwnedTable: Sendable {
             reconcile(
                 &transaction, listing: listing, chain: wanted.chain, bodies: wanted.rules,
                 owns: { $0.attachmentKey == nil && $0.networkKey == attachment.networkKey },
-                tag: { RuleTag.network(attachment.network, digest: $0) }, readable: attachment.network)
+                tag: { RuleTag.network(attachment.network, digest: $0) },
+                readable: wanted.label.map { "\($0) \(attachment.network)" } ?? attachment.network)
         }
-        let readable = "\(attachment.network)/\(attachment.containerID.prefix(12))/\(attachment.ifname)"
+        let owner = "\(attachment.network)/\(attachment.containerID.prefix(12))/\(attachment.ifname)"
         for wanted in attachmentRules {
             reconcile(
                 &transaction, listing: listing, chain: wanted.chain, bodies: wanted.rules,
                 owns: { $0.attachmentKey == attachment.key },
-                tag: { RuleTag.attachment(attachment, digest: $0) }, readable: readable)
+                tag: { RuleTag.attachment(attachment, digest: $0) },
+                readable: wanted.label.map { "\($0) \(owner)" } ?? owner)
         }
         return transaction
     }
@@ -202,21 +266,34 @@ public struct NFTOwnedTable: Sendable {
 
     /// The transaction that deletes the memberships matching `removing` with every rule of
     /// those attachments, then network rules whose network has no member left and base
-    /// chains left empty, or the whole table when no member is left. Empty when no member
-    /// matches. Needs all rules in `listing` when some member matches.
-    public func planRemoval(listing: NFTTableListing?, removing: (NFTMembership) -> Bool) -> NFTablesTransaction {
+    /// chains left empty, or the whole table when no member is left. Networks in `retiring`
+    /// (network keys) lose their network rules and the members that own no rule of their own.
+    /// Empty when nothing goes. Needs all rules in `listing` when some member matches or
+    /// `retiring` is not empty.
+    public func planRemoval(
+        listing: NFTTableListing?, removing: (NFTMembership) -> Bool, retiring: Set<String> = []
+    ) -> NFTablesTransaction {
         var transaction = NFTablesTransaction()
         guard let listing else { return transaction }
         let members = listing.memberships
-        let leaving = Set(members.filter(removing))
-        guard !leaving.isEmpty else { return transaction }
+        var leaving = Set(members.filter(removing))
+        if !retiring.isEmpty {
+            var owningRules: Set<String> = []
+            for rule in listing.rules {
+                if let comment = rule.comment, let key = RuleTag(comment: comment)?.attachmentKey { owningRules.insert(key) }
+            }
+            for member in members where retiring.contains(member.networkKey) && !owningRules.contains(member.attachmentKey) {
+                leaving.insert(member)
+            }
+        }
+        guard !leaving.isEmpty || !retiring.isEmpty else { return transaction }
         let staying = members.filter { !leaving.contains($0) }
         if staying.isEmpty {
             transaction.delete(table)  // the last user turns the lights off
             return transaction
         }
         let leavingKeys = Set(leaving.map(\.attachmentKey))
-        let networksStaying = Set(staying.map(\.networkKey))
+        let networksStaying = Set(staying.map(\.networkKey)).subtracting(retiring)
         var doomed: Set<Int> = []
         for rule in listing.rules {
             guard let comment = rule.comment, let tag = RuleTag(comment: comment) else { continue }
