@@ -22,6 +22,8 @@ public enum Conntrack {
     /// One entry as dumped: the raw original tuple (sent back to delete it), its zone, and the
     /// source and destination addresses of both directions (original, then reply).
     struct Entry {
+        /// `AF_INET` or `AF_INET6` (the reply's `nfgenmsg`).
+        var family: UInt8
         var originalTuple: [UInt8]
         var zone: [UInt8]?
         var protocolNumber: UInt8
@@ -46,10 +48,10 @@ public enum Conntrack {
         if let bytes = proto?.payload(UInt16(nl: CTA_PROTO_DST_PORT.rawValue)), bytes.count == 2 {
             port = UInt16(bytes[0]) << 8 | UInt16(bytes[1])  // network order
         }
-        let reply = attributes.payload(UInt16(nl: CTA_TUPLE_REPLY.rawValue)) ?? []
+        let replyTuple = attributes.payload(UInt16(nl: CTA_TUPLE_REPLY.rawValue)) ?? []
         return Entry(
-            originalTuple: tuple, zone: attributes.payload(UInt16(nl: CTA_ZONE.rawValue)), protocolNumber: number,
-            destinationPort: port, addresses: addresses(ofTuple: tuple) + addresses(ofTuple: reply))
+            family: reply.payload.first ?? 0, originalTuple: tuple, zone: attributes.payload(UInt16(nl: CTA_ZONE.rawValue)),
+            protocolNumber: number, destinationPort: port, addresses: addresses(ofTuple: tuple) + addresses(ofTuple: replyTuple))
     }
 }
 
@@ -72,19 +74,19 @@ extension NetlinkSocket {
         }
     }
 
-    /// Deletes the conntrack entries of `family` in which one of `addresses` is the source or
-    /// the destination of either direction: every flow from, to, or translated to or from
-    /// them (a DNAT to the address shows it as the reply's source only). Entries that vanish
-    /// in between are not an error. Returns how many were deleted.
+    /// Deletes the conntrack entries in which one of `addresses` is the source or the
+    /// destination of either direction: every flow from, to, or translated to or from them (a
+    /// DNAT to the address shows it as the reply's source only). One dump of both families:
+    /// the kernel walks its whole conntrack hash for a dump, whatever it returns. Entries that
+    /// vanish in between are not an error. Returns how many were deleted.
     @discardableResult
-    public func deleteConntrackEntries(family: Int32, involving addresses: Set<InetAddress>) throws -> Int {
-        let wanted = addresses.filter { Int32($0.family) == family }
-        guard !wanted.isEmpty else { return 0 }
-        return try deleteConntrackEntries(family: family, "of \(wanted.map(\.description).sorted().joined(separator: ", "))") {
-            $0.addresses.contains(where: wanted.contains)
-        }
+    public func deleteConntrackEntries(involving addresses: Set<InetAddress>) throws -> Int {
+        guard !addresses.isEmpty else { return 0 }
+        let what = "of " + addresses.map(\.description).sorted().joined(separator: ", ")
+        return try deleteConntrackEntries(family: AF_UNSPEC, what) { $0.addresses.contains(where: addresses.contains) }
     }
 
+    /// Dumps the entries of `family` (`AF_UNSPEC`: all) and deletes those `matches` selects.
     private func deleteConntrackEntries(family: Int32, _ what: String, where matches: (Conntrack.Entry) -> Bool) throws -> Int {
         let dump = NetlinkMessage(type: Conntrack.messageType(IPCTNL_MSG_CT_GET.rawValue), flags: 0)
         dump.append(raw: Conntrack.header(family: UInt8(family)))
@@ -94,7 +96,7 @@ extension NetlinkSocket {
         var deleted = 0
         for entry in entries {
             let message = NetlinkMessage(type: Conntrack.messageType(IPCTNL_MSG_CT_DELETE.rawValue), flags: 0)
-            message.append(raw: Conntrack.header(family: UInt8(family)))
+            message.append(raw: Conntrack.header(family: entry.family))
             message.put(UInt16(nl: CTA_TUPLE_ORIG.rawValue) | UInt16(nl: NLA_F_NESTED), entry.originalTuple)
             if let zone = entry.zone { message.put(UInt16(nl: CTA_ZONE.rawValue), zone) }
             do {
