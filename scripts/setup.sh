@@ -38,11 +38,14 @@ if [ "$DEPS" = 1 ]; then
     # -dev libraries we link (libbpf-dev: the vxlan plugin's eBPF data path); tools tests
     # use to observe the kernel (bpftool: the data path's maps); the reference plugins
     # (containernetworking-plugins) for side-by-side tests and benchmarks; iperf3 for
-    # throughput benchmarks; make for the fuzz targets (Fuzz/Makefile, scripts/fuzz.sh).
+    # throughput benchmarks; make for the fuzz targets (Fuzz/Makefile, scripts/fuzz.sh);
+    # podman (CNI backend, runc: crun refuses hybrid cgroups), busybox-static (its local test
+    # image) and conntrack for the podman acceptance tests.
     apt-get install -y -qq --no-install-recommends \
         pkg-config libmnl-dev libnftables-dev libbpf-dev make \
         iproute2 nftables procps util-linux bpftool \
-        iputils-ping containernetworking-plugins iperf3 python3 >/dev/null
+        iputils-ping containernetworking-plugins iperf3 python3 \
+        podman runc busybox-static conntrack >/dev/null
 fi
 
 SWIFT_BUILD_FLAGS=(-c release --static-swift-stdlib)

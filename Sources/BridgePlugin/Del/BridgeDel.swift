@@ -3,10 +3,11 @@ import NetNS
 import Netlink
 
 /// DEL: disconnects the container's veth and has it deleted in the background (`Tombstone`;
-/// the host end goes with it), releases the IPAM reservation and removes the attachment's
-/// nftables rules. After DEL returns the pod is disconnected, `CNI_IFNAME` is free and the
-/// address released; the kernel object disappears asynchronously. Every step tolerates
-/// what is already gone: an empty `CNI_NETNS`, a vanished namespace, a missing interface.
+/// the host end goes with it), deletes the container's conntrack entries (`ConntrackFlush`),
+/// releases the IPAM reservation and removes the attachment's nftables rules. After DEL
+/// returns the pod is disconnected, `CNI_IFNAME` is free and the address released; the kernel
+/// object disappears asynchronously. Every step tolerates what is already gone: an empty
+/// `CNI_NETNS`, a vanished namespace, a missing interface.
 struct BridgeDel {
     let request: CNIRequest
     let config: BridgeConfig
@@ -24,8 +25,14 @@ struct BridgeDel {
         }
         var failure: CNIError? = nil
         do {
-            let deleted = request.netns.isEmpty ? false : try deleteContainerLink()
-            if !deleted { try deleteHostEndByAlias() }
+            // The container's addresses, known only while this DEL finds its interface: a
+            // repeated DEL (the address perhaps another container's by then) forgets nothing.
+            var addresses = request.netns.isEmpty ? nil : try deleteContainerLink()
+            if addresses == nil, try deleteHostEndByAlias() { addresses = [] }
+            if var addresses {
+                addresses.formUnion(ConntrackFlush.containerAddresses(in: try? request.config.prevResult()))
+                ConntrackFlush.forget(addresses)
+            }
         } catch {
             failure = error
         }
@@ -40,46 +47,53 @@ struct BridgeDel {
     /// When the container side could not be reached (no or a vanished namespace, interface
     /// missing), the host end is found by its alias and deleted (which removes the pair): a
     /// namespace whose path is gone may live on (held by a process) or be torn down later.
-    private func deleteHostEndByAlias() throws(CNIError) {
+    /// True when the attachment's own host end was there.
+    private func deleteHostEndByAlias() throws(CNIError) -> Bool {
         let alias = AttachmentAlias.make(network: config.networkName, containerID: request.containerID, ifName: request.ifName)
         let host = try attempt("could not open a netlink socket in the host namespace") { try NetlinkSocket() }
         let links = try attempt("could not list the host's links") { try host.linkAliases() }
         // Also any retired pair of this network whose background deletion never ran.
         let tombstone = AttachmentAlias.tombstone(network: config.networkName)
+        var found = false
         for link in links where (link.alias == alias || link.alias == tombstone) && link.kind == "veth" {
+            found = found || link.alias == alias
             try attempt("failed to delete host veth \(link.name) of \(request.containerID)/\(request.ifName)") {
                 do { try host.deleteLink(index: link.index) } catch where error.isNotFound {}
             }
         }
+        return found
     }
 
-    /// Deletes the container's veth; false when there was none to delete.
-    private func deleteContainerLink() throws(CNIError) -> Bool {
+    /// Deletes the container's veth and returns the addresses it had (global scope); nil when
+    /// there was none to delete.
+    private func deleteContainerLink() throws(CNIError) -> Set<InetAddress>? {
         let namespace = NetworkNamespace(path: request.netns)
         let container: NetlinkSocket
         do {
             container = try NetlinkSocket.open(in: namespace)
         } catch let error as NetNSError where error.kind == .notFound || error.kind == .notANamespace {
-            return false  // the namespace is gone (its veth goes with it, perhaps later)
+            return nil  // the namespace is gone (its veth goes with it, perhaps later)
         } catch {
             throw CNIError(.internalError, "failed to open netns \"\(request.netns)\"", details: "\(error)")
         }
         let ifName = request.ifName
         guard let link = try attempt("could not look up \(ifName) in \(request.netns)", { try container.link(named: ifName) }) else {
-            return false
+            return nil
         }
         guard link.kind == "veth" else {
             Log.error("DEL: \(ifName) in \(request.netns) is a \(link.kind ?? "non-veth") link, not ours; left in place")
-            return false
+            return nil
         }
+        // Read before the link goes; failing to read them costs only the conntrack cleanup.
+        let addresses = Set(((try? container.addresses(index: link.index)) ?? []).filter { $0.scope == 0 }.map(\.prefix.address))
         // Disconnected now, deleted by a detached process: DEL does not wait for the kernel.
         let alias = AttachmentAlias.make(network: config.networkName, containerID: request.containerID, ifName: request.ifName)
         if try Tombstone.retire(link, in: container, netnsPath: request.netns, attachmentAlias: alias, network: config.networkName) {
-            return true
+            return addresses
         }
         try attempt("failed to delete \(ifName) in \(request.netns)") {
             do { try container.deleteLink(index: link.index) } catch where error.isNotFound {}
         }
-        return true
+        return addresses
     }
 }
