@@ -404,6 +404,36 @@ def bench_tuning(args):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def node_with_pod(tag, who, spaces):
+    """A node namespace and a pod namespace joined by a veth (host end `veth<tag><who>`,
+    pod end eth0), both ends up; the namespaces are appended to `spaces` for removal."""
+    node, pod = Netns(f"{tag}-node-{who}"), Netns(f"{tag}-pod-{who}")
+    spaces += [node, pod]
+    host_veth = f"veth{tag}{who}"
+    sh("ip", "-n", node.name, "link", "add", host_veth, "type", "veth", "peer", "name", "eth0", "netns", pod.name)
+    sh("ip", "-n", node.name, "link", "set", host_veth, "up")
+    sh("ip", "-n", pod.name, "link", "set", "eth0", "up")
+    return node, pod, host_veth
+
+
+def interleaved_add_del(args, sides, after_del=None):
+    """ADD then DEL of container c<i> on each side in turn, args.runs times, exec'd in the
+    side's node namespace; `after_del(side)` runs untimed after each DEL. Returns the
+    (add, del) timings per side."""
+    add = {w: [] for w in sides}
+    dele = {w: [] for w in sides}
+    for i in range(args.runs):
+        for who, side in sides.items():
+            add[who].append(exec_plugin(side["bin"], "ADD", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
+                                        node=side["node"])[0])
+        for who, side in sides.items():
+            dele[who].append(exec_plugin(side["bin"], "DEL", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
+                                         node=side["node"])[0])
+            if after_del:
+                after_del(side)
+    return add, dele
+
+
 def bench_bandwidth(args):
     print("\nbandwidth (cniVersion 1.0.0; ingress and egress limits: tbf on the host veth, IFB with tbf;"
           " a node and a pod namespace per side, plugins exec'd inside the node)")
@@ -411,12 +441,7 @@ def bench_bandwidth(args):
     spaces = []
     try:
         for who in ("ours", "ref"):
-            node, pod = Netns(f"bw-node-{who}"), Netns(f"bw-pod-{who}")
-            spaces += [node, pod]
-            host_veth = f"vethbw{who}"
-            sh("ip", "-n", node.name, "link", "add", host_veth, "type", "veth", "peer", "name", "eth0", "netns", pod.name)
-            sh("ip", "-n", node.name, "link", "set", host_veth, "up")
-            sh("ip", "-n", pod.name, "link", "set", "eth0", "up")
+            node, pod, host_veth = node_with_pod("bw", who, spaces)
             conf = json.dumps({
                 "cniVersion": "1.0.0", "name": "bench-bw", "type": "bandwidth",
                 "ingressRate": 50_000_000, "ingressBurst": 1_000_000, "egressRate": 50_000_000, "egressBurst": 1_000_000,
@@ -425,23 +450,17 @@ def bench_bandwidth(args):
             }).encode()
             sides[who] = {"node": node, "pod": pod, "conf": conf, "veth": host_veth,
                           "bin": args.ours_bin("bandwidth") if who == "ours" else args.ref_bin("bandwidth")}
-        add = {w: [] for w in sides}
-        dele = {w: [] for w in sides}
-        for i in range(args.runs):
-            for who, side in sides.items():
-                add[who].append(exec_plugin(side["bin"], "ADD", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
-                                            node=side["node"])[0])
-            for who, side in sides.items():
-                dele[who].append(exec_plugin(side["bin"], "DEL", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
-                                             node=side["node"])[0])
-                # Untimed: ours deletes the IFB in a background process after DEL returned; that
-                # kernel work must not overlap the other side's timed execs.
-                wait_until_no_link(side["node"], "ifb", 5)
-                # Untimed: the reference's DEL deletes only the IFB and leaves the tbf and ingress
-                # qdiscs on the host veth (ours removes them); the next ADD needs them gone.
-                for parent in ("root", "ingress"):
-                    subprocess.run(["tc", "-n", side["node"].name, "qdisc", "del", "dev", side["veth"], parent],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        def settle(side):
+            # Untimed: ours deletes the IFB in a background process after DEL returned; that
+            # kernel work must not overlap the other side's timed execs.
+            wait_until_no_link(side["node"], "ifb", 5)
+            # Untimed: the reference's DEL deletes only the IFB and leaves the tbf and ingress
+            # qdiscs on the host veth (ours removes them); the next ADD needs them gone.
+            for parent in ("root", "ingress"):
+                subprocess.run(["tc", "-n", side["node"].name, "qdisc", "del", "dev", side["veth"], parent],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        add, dele = interleaved_add_del(args, sides, after_del=settle)
         row("bandwidth ADD median", statistics.median(add["ours"]), statistics.median(add["ref"]))
         row("bandwidth DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]))
     finally:
@@ -469,21 +488,10 @@ def bench_firewall(args):
     spaces = []
     try:
         for who in ("ours", "ref"):
-            node, pod = Netns(f"fw-node-{who}"), Netns(f"fw-pod-{who}")
-            spaces += [node, pod]
-            host_veth = f"vethfw{who}"
-            sh("ip", "-n", node.name, "link", "add", host_veth, "type", "veth", "peer", "name", "eth0", "netns", pod.name)
+            node, pod, host_veth = node_with_pod("fw", who, spaces)
             sides[who] = {"node": node, "pod": pod, "conf": firewall_conf(pod.path, host_veth),
                           "bin": args.ours_bin("firewall") if who == "ours" else args.ref_bin("firewall")}
-        add = {w: [] for w in sides}
-        dele = {w: [] for w in sides}
-        for i in range(args.runs):
-            for who, side in sides.items():
-                add[who].append(exec_plugin(side["bin"], "ADD", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
-                                            node=side["node"])[0])
-            for who, side in sides.items():
-                dele[who].append(exec_plugin(side["bin"], "DEL", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
-                                             node=side["node"])[0])
+        add, dele = interleaved_add_del(args, sides)
         row("firewall ADD median", statistics.median(add["ours"]), statistics.median(add["ref"]))
         row("firewall DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]))
     finally:
