@@ -113,6 +113,10 @@ struct pod_entry {
 };
 #define POD_SLOW_PATH 1u  // every packet from or to this pod takes the kernel path
 #define POD_FORWARDS 2u   // the pod routes packets on (IP forwarding on in its namespace)
+#define POD_SHAPED 4u     // traffic to the pod is rate-limited on its host veth (bandwidth
+                          // ingressRate): packets to it go through that veth's qdisc
+// Packets to a pod with one of these take the kernel path (bridge, then the host veth).
+#define POD_KERNEL_IN (POD_SLOW_PATH | POD_SHAPED)
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
@@ -280,7 +284,7 @@ static __always_inline int from_pod(struct __sk_buff *skb, const struct node_con
         v4_key(&key, ip->daddr);
         struct pod_entry *dst = bpf_map_lookup_elem(&swcni_pods, &key);
         if (dst) {
-            if (dst->flags & POD_SLOW_PATH) return TC_ACT_OK;
+            if (dst->flags & POD_KERNEL_IN) return TC_ACT_OK;
             return deliver_v4(eth, ip, dst);
         }
         if (node->underlay_ifindex) {
@@ -311,7 +315,7 @@ static __always_inline int from_pod(struct __sk_buff *skb, const struct node_con
         __builtin_memcpy(key.addr, &ip6->daddr, 16);
         struct pod_entry *dst = bpf_map_lookup_elem(&swcni_pods, &key);
         if (dst) {
-            if (dst->flags & POD_SLOW_PATH) return TC_ACT_OK;
+            if (dst->flags & POD_KERNEL_IN) return TC_ACT_OK;
             return deliver_v6(eth, ip6, dst);
         }
         fib.family = AF_INET6;
@@ -342,7 +346,7 @@ static __always_inline int from_vtep(struct __sk_buff *skb) {
         if ((void *)(ip + 1) > end || ip->ttl <= 1) return TC_ACT_OK;
         v4_key(&key, ip->daddr);
         dst = bpf_map_lookup_elem(&swcni_pods, &key);
-        if (!dst || (dst->flags & POD_SLOW_PATH)) return TC_ACT_OK;
+        if (!dst || (dst->flags & POD_KERNEL_IN)) return TC_ACT_OK;
         if (!v4_fast_flow(skb, ip, end)) return TC_ACT_OK;
         v4_decrement_ttl(ip);
     } else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
@@ -350,7 +354,7 @@ static __always_inline int from_vtep(struct __sk_buff *skb) {
         if ((void *)(ip6 + 1) > end || ip6->hop_limit <= 1) return TC_ACT_OK;
         __builtin_memcpy(key.addr, &ip6->daddr, 16);
         dst = bpf_map_lookup_elem(&swcni_pods, &key);
-        if (!dst || (dst->flags & POD_SLOW_PATH)) return TC_ACT_OK;
+        if (!dst || (dst->flags & POD_KERNEL_IN)) return TC_ACT_OK;
         if (!v6_fast_flow(skb, ip6, end)) return TC_ACT_OK;
         ip6->hop_limit--;
     } else {
@@ -382,7 +386,7 @@ static __always_inline int from_underlay(struct __sk_buff *skb, const struct nod
     struct pod_key key;
     v4_key(&key, inner_ip->daddr);
     struct pod_entry *dst = bpf_map_lookup_elem(&swcni_pods, &key);
-    if (!dst || (dst->flags & POD_SLOW_PATH)) return TC_ACT_OK;
+    if (!dst || (dst->flags & POD_KERNEL_IN)) return TC_ACT_OK;
     if (!v4_fast_flow(skb, inner_ip, end)) return TC_ACT_OK;
     __u32 ifindex = dst->ifindex, flags = dst->flags;
     __u8 pod_mac[6], gw_mac[6];

@@ -33,7 +33,11 @@ public struct VxlanPlugin: CNIPlugin {
             let (withMTU, podForwards) = try PodMTU(overlayMTU: state.overlayMTU, request: request)
                 .apply(to: previous, readingForwarding: dataPath != nil)
             result = withMTU
-            if let dataPath { try PodDataPath.add(result, netns: request.netns, podForwards: podForwards, to: dataPath) }
+            if let dataPath {
+                try PodDataPath.add(
+                    result, netns: request.netns, podForwards: podForwards,
+                    shaped: try Self.ingressShaped(request), to: dataPath)
+            }
         }
         return result
     }

@@ -52,6 +52,8 @@ struct ShippedConfigVersionTests {
             switch types[index] {
             case "portmap": #expect(runtimeConfig.keys == ["portMappings"])
             case "bandwidth": #expect(runtimeConfig.keys == ["bandwidth"])
+            // vxlan reads `bandwidth` to send a shaped pod's traffic through its host veth.
+            case "vxlan": #expect(runtimeConfig.keys == ["bandwidth"])
             default: #expect(runtimeConfig.isEmpty, "\(types[index]) declares no capability")
             }
         }

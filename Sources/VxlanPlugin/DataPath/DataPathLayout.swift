@@ -31,6 +31,9 @@ enum DataPathLayout {
         /// The pod has IP forwarding on: a GSO packet for it is decapsulated by the kernel
         /// VTEP on kernels where BPF cannot reset the tunnel offload state.
         static let forwards: UInt32 = 2
+        /// Traffic to the pod is rate-limited on its host veth (bandwidth `ingressRate`):
+        /// packets to it take the kernel path through that veth's qdisc, not `redirect_peer`.
+        static let shaped: UInt32 = 4
 
         var hostInterfaceIndex: Int32
         var flags: UInt32

@@ -165,7 +165,8 @@ struct NodeDataPath {
         for address in pod.addresses {
             let key = DataPathLayout.podKey(address)
             var entry = DataPathLayout.PodEntry(
-                hostInterfaceIndex: pod.hostInterfaceIndex, flags: pod.forwards ? DataPathLayout.PodEntry.forwards : 0,
+                hostInterfaceIndex: pod.hostInterfaceIndex,
+                flags: (pod.forwards ? DataPathLayout.PodEntry.forwards : 0) | (pod.shaped ? DataPathLayout.PodEntry.shaped : 0),
                 mac: pod.mac, gatewayMAC: pod.gatewayMAC)
             // A re-ADD keeps the NetworkPolicy mark of the same pod.
             if let old = try maps.pods.lookup(key).flatMap(DataPathLayout.PodEntry.init(bytes:)),
@@ -211,4 +212,6 @@ struct PodAttachment: Equatable {
     var addresses: [InetAddress]
     /// IP forwarding is on in the pod's namespace (at ADD).
     var forwards: Bool = false
+    /// Traffic to the pod is shaped on its host veth (see `PodEntry.shaped`).
+    var shaped: Bool = false
 }

@@ -6,12 +6,15 @@ enum PodDataPath {
     /// Attaches the program to the pod's host veth and records its addresses (the veth and
     /// bridge come from the links `ensure` listed; `podForwards` was read in the pod's
     /// namespace with the MTU change).
-    static func add(_ result: CNIResult, netns: String, podForwards: Bool, to dataPath: NodeDataPath) throws(CNIError) {
+    static func add(
+        _ result: CNIResult, netns: String, podForwards: Bool, shaped: Bool, to dataPath: NodeDataPath
+    ) throws(CNIError) {
         guard var pod = PodAttachment.from(result, netns: netns, links: dataPath.links) else {
             Log.warning("no veth attachment with addresses in prevResult: the pod takes the kernel path")
             return
         }
         pod.forwards = podForwards
+        pod.shaped = shaped
         try attempt("add the pod to the eBPF data path") { try dataPath.addPod(pod) }
     }
 
