@@ -40,12 +40,22 @@ if [ "$DEPS" = 1 ]; then
     # (containernetworking-plugins) for side-by-side tests and benchmarks; iperf3 for
     # throughput benchmarks; make for the fuzz targets (Fuzz/Makefile, scripts/fuzz.sh);
     # podman (CNI backend, runc: crun refuses hybrid cgroups), busybox-static (its local test
-    # image) and conntrack for the podman acceptance tests.
+    # image) and conntrack for the podman acceptance tests; bird2 (BIRD 2) for the vxlan
+    # plugin's routing mode "bgp".
     apt-get install -y -qq --no-install-recommends \
         pkg-config libmnl-dev libnftables-dev libbpf-dev make \
         iproute2 nftables procps util-linux bpftool \
         iputils-ping containernetworking-plugins iperf3 python3 \
-        podman runc busybox-static conntrack >/dev/null
+        podman runc busybox-static conntrack bird2 >/dev/null
+    # The package enables bird.service on its stock /etc/bird/bird.conf (which exports every
+    # route to the kernel and announces nothing). Tests never use it: they start their own
+    # BIRD processes (own configuration, socket and pid file) in their namespaces. While the
+    # file is still the stock one, the service is disabled and stopped; a node using routing
+    # "bgp" enables it once the plugin has written routing.birdConfig there.
+    if cmp -s /etc/bird/bird.conf /usr/share/bird2/bird.conf \
+        && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+        systemctl disable --now bird.service >/dev/null 2>&1 || true
+    fi
 fi
 
 SWIFT_BUILD_FLAGS=(-c release --static-swift-stdlib)
