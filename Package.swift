@@ -87,7 +87,9 @@ let package = Package(
         // The vxlan eBPF data path: libbpf (libbpf-dev) and the program's object, compiled
         // from bpf/vxlan_datapath.bpf.c by scripts/gen-bpf.sh and committed as a C array.
         .target(name: "CVxlanDataPath", linkerSettings: [.linkedLibrary("bpf")]),
-        .target(name: "VxlanPlugin", dependencies: ["CNISpec", "CVxlanDataPath", "Netlink", "NetNS", "NFTables"]),
+        // BGP routing of the cross-node network: BIRD 2's configuration and control socket.
+        .target(name: "BGPRouting", dependencies: ["CNISpec", "Netlink"]),
+        .target(name: "VxlanPlugin", dependencies: ["BGPRouting", "CNISpec", "CVxlanDataPath", "Netlink", "NetNS", "NFTables"]),
         .target(name: "TuningPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"], swiftSettings: pluginSwiftSettings),
         .target(
             name: "BandwidthPlugin", dependencies: ["CLinux", "CNISpec", "CNIRuntime", "Netlink", "NetNS"],
@@ -126,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "cnictl",
             dependencies: [
-                "CNIRuntime", "CNISpec", "VxlanPlugin", "Netlink",
+                "BGPRouting", "CNIRuntime", "CNISpec", "VxlanPlugin", "Netlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "NetworkPolicy", "PolicyDataplane", "NFTables", "NetNS",
                 .product(name: "Yams", package: "Yams"),
@@ -137,12 +139,13 @@ let package = Package(
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
         .testTarget(
-            name: "IntegrationTests", dependencies: ["CNISpec", "NetNS", "Netlink", "NFTables", "NetworkPolicy", "VxlanPlugin"]),
+            name: "IntegrationTests", dependencies: ["BGPRouting", "CNISpec", "NetNS", "Netlink", "NFTables", "NetworkPolicy", "VxlanPlugin"]),
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
         .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
         .testTarget(name: "TuningPluginTests", dependencies: ["TuningPlugin", "Netlink", "CNISpec"]),
         .testTarget(name: "BandwidthPluginTests", dependencies: ["BandwidthPlugin", "Netlink", "CNISpec"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
+        .testTarget(name: "BGPRoutingTests", dependencies: ["BGPRouting", "Netlink", "CNISpec"]),
         .testTarget(name: "VxlanPluginTests", dependencies: ["VxlanPlugin", "Netlink", "NFTables", "CNISpec"]),
         .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "PolicyDataplane", "NFTables", "CNISpec"]),
     ]

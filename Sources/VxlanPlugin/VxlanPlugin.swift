@@ -1,3 +1,4 @@
+import BGPRouting
 import CNISpec
 
 /// The `vxlan` plugin: a chained plugin placed after `bridge` (with `host-local` IPAM on the
@@ -14,7 +15,8 @@ import CNISpec
 /// * CHECK: verifies the node state and the attachment's MTU without changing anything.
 /// * GC: reconciles the node (prunes peers no longer listed).
 /// * STATUS: reconciles the node; a failure to do so is code 50 (cannot serve ADD); an
-///   invalid configuration keeps its own code.
+///   invalid configuration keeps its own code. With routing bgp, also code 50 while BIRD
+///   does not answer on its control socket or a required session is not Established.
 public struct VxlanPlugin: CNIPlugin {
     public init() {}
 
@@ -71,10 +73,19 @@ public struct VxlanPlugin: CNIPlugin {
 
     public func status(_ request: CNIRequest) throws {
         let config = try VxlanConfig(request: request)
+        let state: NodeState
         do {
-            _ = try NodeReconciler(config: config).reconcile()
+            state = try NodeReconciler(config: config).reconcile()
         } catch {
             throw CNIError(.pluginNotAvailable, "vxlan cannot serve ADD: \(error.msg)", details: error.details)
+        }
+        if let bird = state.bird {
+            let problems = BirdHealth.problems(sessions: bird.sessions, socketPath: config.routing.birdSocket)
+            if !problems.isEmpty {
+                throw CNIError(
+                    .pluginNotAvailable, "vxlan (routing bgp) cannot serve ADD: \(problems[0])",
+                    details: problems.joined(separator: "; "))
+            }
         }
     }
 }

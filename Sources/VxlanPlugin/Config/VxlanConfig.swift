@@ -1,3 +1,4 @@
+import BGPRouting
 import CNISpec
 import Netlink
 
@@ -7,7 +8,8 @@ import Netlink
 /// `localIP` / `underlayInterface` (else auto-detected by matching `nodes[].underlayIP`
 /// against local addresses), `mtu` (default underlay − 50/70), `clusterCIDRs` (default: the
 /// union of all nodes' pod CIDRs), `nodes`, `peersFile`, `nodeName`, `directRouting`
-/// (false), `learning` (false), `ipMasq` (false), `dataPath` (`auto`).
+/// (false), `learning` (false), `ipMasq` (false), `dataPath` (`auto`), `routing` (absent:
+/// VXLAN; `{"mode": "bgp", ...}`: routes through BIRD, see `RoutingConfig`).
 public struct VxlanConfig: Sendable {
     /// Which path pod traffic takes through the node.
     public enum DataPath: String, Sendable {
@@ -34,6 +36,8 @@ public struct VxlanConfig: Sendable {
     public var learning: Bool
     public var ipMasq: Bool
     public var dataPath: DataPath
+    /// How peers are reached: VXLAN (the default) or routes BIRD learns over BGP.
+    public var routing: RoutingConfig
 
     public static let defaultPort: UInt16 = 4789
 
@@ -92,6 +96,7 @@ public struct VxlanConfig: Sendable {
             throw CNIError(.invalidNetworkConfig, "invalid dataPath \"\(dataPathText)\"", details: "expected auto, ebpf or kernel")
         }
         self.dataPath = dataPath
+        routing = try RoutingConfig(reader: r)
         if nodes.isEmpty && peersFile == nil {
             throw CNIError(
                 .invalidNetworkConfig, "no cluster nodes configured",

@@ -9,6 +9,7 @@ import Netlink
 ///
 /// or, with `directRouting` and the peer's underlay IP inside a subnet of the underlay
 /// interface, a direct route `<peer CIDR> via <peer underlay IP> dev <underlay>` (host-gw).
+/// With `bgpRouted`, peers get nothing here: BIRD installs the routes it learns for them.
 public struct PeerPlan: Sendable, Equatable {
     public struct NeighbourEntry: Sendable, Hashable { public var ip: InetAddress; public var mac: MACAddress }
     public struct FDBEntry: Sendable, Hashable { public var mac: MACAddress; public var destination: InetAddress }
@@ -23,9 +24,9 @@ public struct PeerPlan: Sendable, Equatable {
 
     public init(
         vni: UInt32, nodes: [ClusterNode], selfNode: ClusterNode, local: InetAddress,
-        underlaySubnets: [InetPrefix], directRouting: Bool
+        underlaySubnets: [InetPrefix], directRouting: Bool, bgpRouted: Bool = false
     ) {
-        for peer in nodes where peer.name != selfNode.name {
+        for peer in nodes where peer.name != selfNode.name && !bgpRouted {
             guard peer.underlayIP.isIPv4 == local.isIPv4 else {
                 skipped.append("\(peer.name): underlay \(peer.underlayIP) is not of the family of local \(local)")
                 continue

@@ -15,7 +15,7 @@ extension NodeReconciler {
         var problems: [String] = []
         let name = config.device
         guard let link = try attempt("look up VTEP \(name)", { try socket.link(named: name) }) else {
-            return (["VTEP \(name) does not exist"], mtu)
+            return (["VTEP \(name) does not exist"], podMTU(vtepMTU: mtu, underlay: underlay))
         }
         let wanted = VtepDevice(config: config, socket: socket).wantedSettings(underlay)
         if link.kind != "vxlan" || link.vxlan != wanted {
@@ -49,7 +49,7 @@ extension NodeReconciler {
             problems.append("missing direct route \(r.destination) via \(r.gateway) dev \(underlay.name)")
         }
         problems += try dataPathProblems(vtep: link.index, mac: mac, underlay: underlay, plan: plan)
-        return (problems, mtu)
+        return (problems, podMTU(vtepMTU: mtu, underlay: underlay))
     }
 
     /// `dataPath`: `kernel` wants no program on the VTEP; `ebpf` wants one; `auto` accepts

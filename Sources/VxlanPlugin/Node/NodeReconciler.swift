@@ -1,3 +1,4 @@
+import BGPRouting
 import CNISpec
 import Netlink
 #if canImport(Glibc)
@@ -10,6 +11,8 @@ public struct NodeState: Sendable {
     public var nodes: [ClusterNode]
     public var vtepIndex: Int32
     public var vtepMAC: MACAddress
+    /// The MTU of the pods' interfaces: the VTEP's (underlay − 50/70) with VXLAN, the
+    /// underlay's with routing bgp (nothing is encapsulated).
     public var overlayMTU: UInt32
     public var underlayName: String
     public var plan: PeerPlan
@@ -17,6 +20,9 @@ public struct NodeState: Sendable {
     public var removed: Int
     /// Whether pod traffic takes the eBPF data path on this node.
     public var ebpfDataPath: Bool
+    /// Routing bgp: BIRD's configuration as written, and what the reconcile did with it.
+    public var bird: BirdConfigRenderer.Rendered?
+    public var birdOutcome: BirdReconciler.Outcome?
 }
 
 /// The node-level work of the plugin, shared by ADD, GC, STATUS and `cnictl reconcile-peers`:
@@ -61,7 +67,7 @@ public struct NodeReconciler {
         let mac = VtepMAC.derive(vni: config.vni, underlayIP: underlay.local)
         let plan = PeerPlan(
             vni: config.vni, nodes: nodes, selfNode: selfNode, local: underlay.local, underlaySubnets: underlay.subnets,
-            directRouting: config.directRouting)
+            directRouting: config.directRouting, bgpRouted: config.routing.isBGP)
         return (selfNode, nodes, underlay, mtu, selfNode.vtepMAC ?? mac, plan)
     }
 
@@ -78,9 +84,14 @@ public struct NodeReconciler {
         try NodeFirewall(network: config.networkName, device: config.device)
             .ensure(cluster: cluster, local: selfNode.podCIDRs, ipMasq: config.ipMasq)
         let dataPath = try ensureDataPath(vtep: vtep, mac: mac, underlay: underlay, plan: plan, socket: socket)
+        var bird: (BirdConfigRenderer.Rendered, BirdReconciler.Outcome)?
+        if config.routing.isBGP {
+            bird = try ensureBird(selfNode: selfNode, nodes: nodes, cluster: cluster, underlay: underlay)
+        }
         let state = NodeState(
-            selfNode: selfNode, nodes: nodes, vtepIndex: vtep, vtepMAC: mac, overlayMTU: mtu, underlayName: underlay.name,
-            plan: plan, added: summary.added, removed: summary.removed, ebpfDataPath: dataPath != nil)
+            selfNode: selfNode, nodes: nodes, vtepIndex: vtep, vtepMAC: mac, overlayMTU: podMTU(vtepMTU: mtu, underlay: underlay),
+            underlayName: underlay.name, plan: plan, added: summary.added, removed: summary.removed,
+            ebpfDataPath: dataPath != nil, bird: bird?.0, birdOutcome: bird?.1)
         return (state, dataPath)
     }
 

@@ -13,6 +13,7 @@ import Glibc
 /// underlay are recognised as ours when their destination lies inside a cluster CIDR and
 /// they have a gateway; with no `clusterCIDRs` configured, that is any node's pod CIDR as
 /// listed now, so a removed peer's direct route is only pruned when `clusterCIDRs` covers it.
+/// Routes BIRD installed (`proto bird`, routing mode bgp) are BIRD's, never pruned here.
 struct PeerProgrammer {
     let socket: NetlinkSocket
     let vtepIndex: Int32
@@ -21,6 +22,9 @@ struct PeerProgrammer {
     let localCIDRs: [InetPrefix]
 
     struct Summary: Sendable { var added = 0; var removed = 0 }
+
+    /// RTPROT_BIRD: the routing protocol number BIRD's kernel protocol installs routes with.
+    static let birdProtocol: UInt8 = 12
 
     @discardableResult
     func apply(_ plan: PeerPlan) throws(CNIError) -> Summary {
@@ -62,7 +66,7 @@ struct PeerProgrammer {
         }
 
         // Prune: routes first, so nothing points at a neighbour that is going away.
-        for route in routes where route.gateway != nil {
+        for route in routes where route.gateway != nil && route.protocolID != Self.birdProtocol {
             guard let gateway = route.gateway else { continue }
             if route.outputIndex == vtepIndex {
                 if plan.vtepRoutes.contains(where: { $0.destination == route.destination && $0.gateway == gateway }) { continue }

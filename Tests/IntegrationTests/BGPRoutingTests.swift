@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// Routing mode bgp end to end: two nodes on different L2 segments, a router running BIRD as
+/// their route reflector, each node's BIRD driven by the vxlan plugin (configuration written,
+/// reloaded over the control socket), pods added through the real bridge + host-local + vxlan.
+@Suite("vxlan routing bgp through BIRD", .enabled(if: TestEnvironment.canRunNetNSTests && (BirdProcess.available || TestEnvironment.isCI)))
+struct BGPRoutingTests {
+    static let podnet = PodNet.script
+
+    @Test func podsReachEachOtherAcrossL3WithoutEncapsulation() throws {
+        try BGPCluster.with { c in
+            let (n1, n2) = (c.nodes[0], c.nodes[1])
+            // Before BIRD runs: the reconcile writes its configuration, STATUS says it is down.
+            for node in c.nodes {
+                let reconcile = try c.cnictl(node, ["reconcile-peers"])
+                #expect(reconcile.status == 0, "\(reconcile.summary)")
+                #expect(reconcile.stderr.contains("BIRD is not running"), "\(reconcile.summary)")
+                #expect(FileManager.default.fileExists(atPath: node.birdConfig))
+            }
+            let down = try c.cnictl(n1, ["status"])
+            #expect(down.status != 0)
+            #expect(down.json?["code"] as? Int == 50, "\(down.summary)")
+            #expect((down.json?["msg"] as? String ?? "").contains("BIRD is not running"), "\(down.summary)")
+
+            // BIRD starts on the written file, as its service manager would.
+            for node in c.nodes { try node.bird.start() }
+            let ready = try c.eventually(within: 15) { try c.cnictl(n1, ["status"]).status == 0 && c.cnictl(n2, ["status"]).status == 0 }
+            #expect(ready, "sessions did not come up: \(String(describing: try? c.cnictl(n1, ["status"]).summary))")
+
+            let (podA, ipA, resultA) = try c.addPod(n1, id: "pod-a")
+            let (podB, ipB, _) = try c.addPod(n2, id: "pod-b")
+            // Nothing is encapsulated: the pods get the underlay's MTU, and it is reported.
+            #expect(try podA.link("eth0")?["mtu"] as? Int == 1500)
+            #expect((resultA["interfaces"] as? [[String: Any]] ?? []).allSatisfy { $0["mtu"] as? Int == 1500 }, "\(resultA)")
+            // No VXLAN entries for BGP-routed peers; BIRD's routes, recognisable by proto and metric.
+            let vxlan = VxlanObservation(ns: n1.ns)
+            #expect(try vxlan.fdb().isEmpty && vxlan.neighbours().isEmpty)
+            let learned = try c.eventually(within: 10) {
+                try c.birdRoutes(n1) == ["10.244.2.0/24 via \(n1.routerIP) dev eth0 metric 64"]
+                    && c.birdRoutes(n2) == ["10.244.1.0/24 via \(n2.routerIP) dev eth0 metric 64"]
+            }
+            #expect(learned, "node1: \(String(describing: try? c.birdRoutes(n1))), node2: \(String(describing: try? c.birdRoutes(n2)))")
+
+            try c.countRouterTraffic()
+            try PodNet.withServer(in: podB) {
+                let seen = try podA.run(["python3", Self.podnet, "tcp", ipB]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipA, "node2's pod saw \(seen), node1's pod is \(ipA)")
+            }
+            try PodNet.withServer(in: podA) {
+                let seen = try podB.run(["python3", Self.podnet, "tcp", ipA]).trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(seen == ipB)
+            }
+            let traffic = try c.routerTraffic()
+            #expect(traffic.vxlan == 0, "\(traffic.vxlan) VXLAN packets crossed the router")
+            #expect(traffic.pods > 4, "\(traffic.pods) pod-to-pod packets routed by the router")
+
+            // cnictl bgp status: the session, Established, one route each way.
+            let status = try c.cnictl(n1, ["bgp", "status", "--json"])
+            #expect(status.status == 0, "\(status.summary)")
+            let sessions = status.json?["sessions"] as? [[String: Any]] ?? []
+            #expect(sessions.count == 1, "\(status.stdout)")
+            #expect(sessions.first?["name"] as? String == "rr_192_168_61_1")
+            #expect(sessions.first?["state"] as? String == "Established")
+            #expect(sessions.first?["routesImported"] as? Int == 1 && sessions.first?["routesExported"] as? Int == 1, "\(status.stdout)")
+            let text = try c.cnictl(n1, ["bgp", "status"])
+            #expect(text.status == 0 && text.stdout.contains("rr_192_168_61_1") && text.stdout.contains("Established"), "\(text.summary)")
+
+            // Reconciling again leaves BIRD's file alone (nothing changed, nothing reloaded).
+            let before = try FileManager.default.attributesOfItem(atPath: n1.birdConfig)[.systemFileNumber] as? Int
+            #expect(try c.cnictl(n1, ["reconcile-peers"]).status == 0)
+            #expect(try FileManager.default.attributesOfItem(atPath: n1.birdConfig)[.systemFileNumber] as? Int == before)
+
+            // node2's BIRD dies: its CIDR is withdrawn from node1 within the hold time.
+            n2.bird.stop(signal: SIGKILL)
+            let withdrawn = try c.eventually(within: Double(BGPCluster.holdTime) + 2) { try c.birdRoutes(n1).isEmpty }
+            #expect(withdrawn, "node1 still routes \(String(describing: try? c.birdRoutes(n1)))")
+            let dead = try c.cnictl(n2, ["status"])
+            #expect(dead.json?["code"] as? Int == 50 && (dead.json?["msg"] as? String ?? "").contains("BIRD is not running"), "\(dead.summary)")
+            // Restarted, it announces again.
+            try n2.bird.start()
+            let back = try c.eventually(within: 15) { try c.birdRoutes(n1) == ["10.244.2.0/24 via \(n1.routerIP) dev eth0 metric 64"] }
+            #expect(back, "node1 routes \(String(describing: try? c.birdRoutes(n1)))")
+        }
+    }
+}
+
+/// The VTEP's FDB and neighbour entries in a namespace (the routing mode must create none).
+struct VxlanObservation {
+    let ns: TestNamespace
+    var device = "vxlan.1"
+
+    func fdb() throws -> [Any] {
+        try Shell.json(["ip", "netns", "exec", ns.name, "bridge", "-j", "fdb", "show", "dev", device]) as? [Any] ?? []
+    }
+
+    func neighbours() throws -> [Any] {
+        try Shell.json(["ip", "-n", ns.name, "-j", "neigh", "show", "dev", device]) as? [Any] ?? []
+    }
+}
