@@ -39,10 +39,18 @@ struct ReconcilePeers: ParsableCommand {
                 let peers = state.nodes.count - 1
                 Output.info(
                     "node \(state.selfNode.name): \(config.device) VNI \(config.vni) MTU \(state.overlayMTU) on \(state.underlayName); "
-                        + "\(peers) peer\(peers == 1 ? "" : "s"), \(state.added) entries added, \(state.removed) removed")
+                        + "\(peers) peer\(peers == 1 ? "" : "s"), \(state.added) entries added, \(state.removed) removed"
+                        + Self.birdSummary(state, config: config))
             } catch {
                 throw Output.fail("reconcile-peers", error)
             }
         }
+    }
+
+    /// Routing mode bgp: what happened to BIRD's configuration.
+    static func birdSummary(_ state: NodeState, config: VxlanConfig) -> String {
+        guard let bird = state.bird, let outcome = state.birdOutcome else { return "" }
+        let what = !outcome.changed ? "unchanged" : outcome.reloaded ? "rewritten, BIRD reloaded" : "rewritten, BIRD not running"
+        return "; routing bgp: \(config.routing.birdConfig) \(what), \(bird.sessions.count) BGP session\(bird.sessions.count == 1 ? "" : "s")"
     }
 }

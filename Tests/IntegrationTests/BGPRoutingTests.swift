@@ -65,10 +65,12 @@ struct BGPRoutingTests {
             #expect(sessions.first?["routesImported"] as? Int == 1 && sessions.first?["routesExported"] as? Int == 1, "\(status.stdout)")
             let text = try c.cnictl(n1, ["bgp", "status"])
             #expect(text.status == 0 && text.stdout.contains("rr_192_168_61_1") && text.stdout.contains("Established"), "\(text.summary)")
+            #expect(text.stdout.contains("routes: "), "\(text.stdout)")
 
             // Reconciling again leaves BIRD's file alone (nothing changed, nothing reloaded).
             let before = try FileManager.default.attributesOfItem(atPath: n1.birdConfig)[.systemFileNumber] as? Int
-            #expect(try c.cnictl(n1, ["reconcile-peers"]).status == 0)
+            let again = try c.cnictl(n1, ["reconcile-peers"])
+            #expect(again.status == 0 && again.stderr.contains("bird.conf unchanged, 1 BGP session"), "\(again.summary)")
             #expect(try FileManager.default.attributesOfItem(atPath: n1.birdConfig)[.systemFileNumber] as? Int == before)
 
             // node2's BIRD dies: its CIDR is withdrawn from node1 within the hold time.
@@ -81,6 +83,49 @@ struct BGPRoutingTests {
             try n2.bird.start()
             let back = try c.eventually(within: 15) { try c.birdRoutes(n1) == ["10.244.2.0/24 via \(n1.routerIP) dev eth0 metric 64"] }
             #expect(back, "node1 routes \(String(describing: try? c.birdRoutes(n1)))")
+        }
+    }
+
+    /// The router (a trusted reflector, misconfigured) announces a default route, a node
+    /// address, a prefix outside the cluster, node1's own CIDR, a more specific of node2's
+    /// CIDR and an unassigned CIDR inside the cluster: node1's import filter keeps none of
+    /// them, only node2's real CIDR.
+    @Test func importFilterRejectsAHijack() throws {
+        let hijack = """
+            protocol static hijack {
+              ipv4;
+              route 0.0.0.0/0 blackhole;
+              route 192.168.62.12/32 blackhole;
+              route 10.99.0.0/16 blackhole;
+              route 10.244.1.0/24 blackhole;
+              route 10.244.2.128/25 blackhole;
+              route 10.244.9.0/24 blackhole;
+            }
+
+            """
+        try BGPCluster.with(routerExtra: hijack) { c in
+            let n1 = c.nodes[0]
+            for node in c.nodes {
+                #expect(try c.cnictl(node, ["reconcile-peers"]).status == 0)
+                try node.bird.start()
+            }
+            let learned = try c.eventually(within: 15) { try c.birdRoutes(n1) == ["10.244.2.0/24 via \(n1.routerIP) dev eth0 metric 64"] }
+            #expect(learned, "node1 routes \(String(describing: try? c.birdRoutes(n1)))")
+            // Give the router's announcements time to arrive, then look at what node1's BIRD kept.
+            usleep(1_500_000)
+            #expect(try c.birdRoutes(n1) == ["10.244.2.0/24 via \(n1.routerIP) dev eth0 metric 64"])
+            let fromReflector = try n1.bird.command("show route protocol rr_192_168_61_1")
+            let prefixes = fromReflector.split(separator: "\n").compactMap { line -> String? in
+                let first = line.split(separator: " ").first.map(String.init) ?? ""
+                return first.contains("/") ? first : nil
+            }
+            #expect(prefixes == ["10.244.2.0/24"], "\(fromReflector)")
+            // The router did offer them (they are in its table, exported to node1's session).
+            let offered = try c.routerBird.command("show route export node1")
+            for prefix in ["0.0.0.0/0", "192.168.62.12/32", "10.99.0.0/16", "10.244.1.0/24", "10.244.2.128/25", "10.244.9.0/24"] {
+                #expect(offered.contains(prefix), "router does not offer \(prefix): \(offered)")
+            }
+            #expect(try c.cnictl(n1, ["status"]).status == 0)
         }
     }
 }
