@@ -168,9 +168,9 @@ def main():
 
 DECODER_SOURCES = ["Sources/CNISpec/**/*.swift", "Sources/CNIRuntime/*.swift", "Sources/HostLocalIPAM/*.swift",
                    "Sources/BridgePlugin/Config/*.swift", "Sources/VxlanPlugin/Config/*.swift",
-                   "Sources/NetworkPolicy/**/*.swift"]
+                   "Sources/NetworkPolicy/**/*.swift", "Sources/BGPRouting/RoutingConfig.swift"]
 JSON_TOKENS = ["{", "}", "[", "]", ":", ",", '"', "true", "false", "null", "-0", "1e9", "\\u", "\\ud800",
-               "4094", "65535", "::", "/64", "/24", "10.0.0.1", "fd00::1"]
+               "4094", "65535", "::", "/64", "/24", "10.0.0.1", "fd00::1", "bgp"]
 ENV_TOKENS = ["CNI_COMMAND=", "CNI_CONTAINERID=", "CNI_NETNS=", "CNI_IFNAME=", "CNI_PATH=", "CNI_ARGS=",
               "CNI_NETNS_OVERRIDE=", "FUZZ_STUB=", "ADD", "DEL", "CHECK", "GC", "STATUS", "VERSION", "prev",
               "cni-error", "other-error", "old", "/proc/self/ns/net", "IgnoreUnknown=1", "MAC=", "IP=", ";", "=",

@@ -6,11 +6,14 @@
 //
 // Decoders: bridge (`BridgeConfig`, and the lenient form DEL and GC use), host-local
 // (`HostLocalConfig` and the store location DEL and GC use), vxlan (`VxlanConfig`, its
-// cluster CIDRs and VTEP MACs) and loopback (its only input is prevResult). Each either
+// cluster CIDRs and VTEP MACs, its `routing` and the BIRD configuration rendered from it for
+// every listed node) and loopback (its only input is prevResult). Each either
 // succeeds or throws a CNI error with a message; accepted values must satisfy the ranges
 // the decoders promise (the kernel would otherwise get them).
+import BGPRouting
 import BridgePlugin
 import CNISpec
+import Netlink
 import HostLocalIPAM
 import VxlanPlugin
 
@@ -91,6 +94,46 @@ func checkVxlan(_ vxlan: VxlanConfig) {
     for node in vxlan.nodes {
         let mac = node.mac(vni: vxlan.vni)
         fuzzCheck(mac.bytes.count == 6 && mac.bytes[0] & 1 == 0, "VTEP MAC \(mac) of node \(node.name) is not unicast")
+    }
+    checkRouting(vxlan)
+}
+
+/// Accepted routing values are in range, and every node's rendered BIRD file is well formed:
+/// braces balance and no quoted string ends early (nothing from the input adds a statement).
+func checkRouting(_ vxlan: VxlanConfig) {
+    let routing = vxlan.routing
+    fuzzCheck(routing.asn >= 1 && routing.asn < UInt32.max, "asn \(routing.asn) accepted")
+    if let hold = routing.holdTime { fuzzCheck(hold == 0 || (3...65535).contains(hold), "holdTime \(hold) accepted") }
+    fuzzCheck(routing.birdSocket.hasPrefix("/") && routing.birdSocket.utf8.count < 108, "birdSocket \(routing.birdSocket) accepted")
+    fuzzCheck(routing.birdConfig.hasPrefix("/"), "birdConfig \(routing.birdConfig) accepted")
+    if routing.isBGP && !routing.mesh {
+        fuzzCheck(!(routing.routeReflectors + routing.externalPeers).isEmpty, "bgp without any peer accepted")
+    }
+    guard routing.isBGP else { return }
+    let nodes = vxlan.nodes.map { BGPNode(name: $0.name, address: $0.underlayIP, podCIDRs: $0.podCIDRs) }
+    for node in nodes.prefix(4) {
+        guard let rendered = try? BirdConfigRenderer(
+            network: vxlan.networkName, routing: routing, selfNode: node, nodes: nodes,
+            clusterCIDRs: vxlan.clusterCIDRs(nodes: vxlan.nodes), underlayInterface: "eth0"
+        ).render() else { continue }
+        var depth = 0
+        for line in rendered.text.split(separator: "\n") {
+            let quotes = line.filter { $0 == "\"" }.count
+            fuzzCheck(quotes % 2 == 0, "unbalanced quotes in rendered line: \(line)")
+            if !line.hasPrefix("#") {
+                // Braces inside quoted strings (a password) are text, not structure.
+                let code = line.split(separator: "\"", omittingEmptySubsequences: false).enumerated()
+                    .filter { $0.offset % 2 == 0 }.map(\.element).joined()
+                depth += code.filter { $0 == "{" }.count - code.filter { $0 == "}" }.count
+                fuzzCheck(depth >= 0, "a closing brace too many in the rendered file")
+            }
+        }
+        fuzzCheck(depth == 0, "unbalanced braces in the rendered file")
+        let render2 = try? BirdConfigRenderer(
+            network: vxlan.networkName, routing: routing, selfNode: node, nodes: nodes,
+            clusterCIDRs: vxlan.clusterCIDRs(nodes: vxlan.nodes), underlayInterface: "eth0"
+        ).render()
+        fuzzCheck(render2 == rendered, "rendering is not deterministic")
     }
 }
 
