@@ -13,6 +13,12 @@ public struct BirdReconciler: Sendable {
         public var reloaded: Bool
         /// Why BIRD was not reloaded although the file changed (it is not running).
         public var notice: String?
+
+        public init(changed: Bool, reloaded: Bool, notice: String? = nil) {
+            self.changed = changed
+            self.reloaded = reloaded
+            self.notice = notice
+        }
     }
 
     public let configPath: String
