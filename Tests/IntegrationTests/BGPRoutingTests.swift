@@ -73,6 +73,16 @@ struct BGPRoutingTests {
             #expect(again.status == 0 && again.stderr.contains("bird.conf unchanged, 1 BGP session"), "\(again.summary)")
             #expect(try FileManager.default.attributesOfItem(atPath: n1.birdConfig)[.systemFileNumber] as? Int == before)
 
+            // CHECK sees a BIRD file that is not the rendered one; a reconcile restores it.
+            #expect(try c.cnictl(n1, ["check", podA.path, "--container-id", "pod-a"]).status == 0)
+            let good = try String(contentsOfFile: n1.birdConfig, encoding: .utf8)
+            try (good + "# edited\n").write(toFile: n1.birdConfig, atomically: true, encoding: .utf8)
+            let check = try c.cnictl(n1, ["check", podA.path, "--container-id", "pod-a"])
+            #expect(check.status != 0 && check.stdout.contains("differs from the one this node list renders"), "\(check.summary)")
+            #expect(try c.cnictl(n1, ["reconcile-peers"]).status == 0)
+            #expect(try String(contentsOfFile: n1.birdConfig, encoding: .utf8) == good)
+            #expect(try c.cnictl(n1, ["check", podA.path, "--container-id", "pod-a"]).status == 0)
+
             // node2's BIRD dies: its CIDR is withdrawn from node1 within the hold time.
             n2.bird.stop(signal: SIGKILL)
             let withdrawn = try c.eventually(within: Double(BGPCluster.holdTime) + 2) { try c.birdRoutes(n1).isEmpty }

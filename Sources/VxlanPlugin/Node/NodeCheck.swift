@@ -6,13 +6,14 @@ import Glibc
 
 /// CHECK of the node state, without changing anything: the VTEP exists with the wanted
 /// settings, MAC, MTU, address and is up, and every listed peer's neighbour, FDB entry and
-/// route (or direct route) is present. Returns the problems found (empty: healthy) and the
+/// route (or direct route) is present; with routing bgp, BIRD's file is the rendered one. Returns the problems found (empty: healthy) and the
 /// overlay MTU.
 extension NodeReconciler {
     public func verify() throws(CNIError) -> (problems: [String], overlayMTU: UInt32) {
         let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
-        let (selfNode, _, underlay, mtu, mac, plan) = try resolve(socket: socket)
+        let (selfNode, nodes, underlay, mtu, mac, plan) = try resolve(socket: socket)
         var problems: [String] = []
+        if config.routing.isBGP { problems += try birdProblems(selfNode: selfNode, nodes: nodes, underlay: underlay) }
         let name = config.device
         guard let link = try attempt("look up VTEP \(name)", { try socket.link(named: name) }) else {
             return (["VTEP \(name) does not exist"], podMTU(vtepMTU: mtu, underlay: underlay))
