@@ -48,4 +48,18 @@ struct DemoScriptTests {
         #expect(out.contains("summary: TCP 2/2 with the sender's own address; DF 2/2"), "\(out)")
         #expect(paths(out) == ["direct", "direct"], "cross-node pairs must be routed directly:\n\(out)")
     }
+
+    /// `--routing bgp`: two nodes on two segments behind a router running BIRD; routed pods,
+    /// no VXLAN on the underlay, a killed BIRD's CIDR withdrawn and restored; every BIRD and
+    /// namespace gone afterwards.
+    @Test(.enabled(if: BirdProcess.available || TestEnvironment.isCI))
+    func bgpClusterRoutesAcrossSegmentsThroughBird() throws {
+        let out = try runDemo(["--routing", "bgp"])
+        #expect(out.contains("summary: TCP 2/2 with the sender's own address; DF 2/2 (MTU-size passes, MTU+1 refused); BGP: no VXLAN, withdrawn and restored"), "\(out)")
+        #expect(paths(out) == ["bgp", "bgp"], "cross-node pairs must take BIRD's routes:\n\(out)")
+        #expect(out.contains("pod MTU: 1500"), "\(out)")
+        let work = try #require(out.range(of: #"/tmp/swcni-demo\.[A-Za-z0-9]+/"#, options: .regularExpression).map { String(out[$0]) })
+        let leftover = try Shell.run(["pgrep", "-af", work])
+        #expect(leftover.stdout.isEmpty, "BIRD processes of the demo are still running: \(leftover.stdout)")
+    }
 }
