@@ -1,4 +1,7 @@
 import CNISpec
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A failure talking to BIRD over its control socket.
 public enum BirdControlError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -31,7 +34,7 @@ public enum BirdControlError: Error, Sendable, Equatable, CustomStringConvertibl
     /// Whether BIRD is not running there (no socket, or no one listening on it).
     public var isNotRunning: Bool {
         if case .system(let operation, _, let errno) = self, operation == "connect to" {
-            return errno == 2 || errno == 111  // ENOENT, ECONNREFUSED
+            return errno == ENOENT || errno == ECONNREFUSED
         }
         return false
     }

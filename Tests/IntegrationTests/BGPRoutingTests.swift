@@ -136,6 +136,17 @@ struct BGPRoutingTests {
                 #expect(offered.contains(prefix), "router does not offer \(prefix): \(offered)")
             }
             #expect(try c.cnictl(n1, ["status"]).status == 0)
+
+            // The reflector goes away: node1's BIRD runs, but its required session is down.
+            c.routerBird.stop(signal: SIGKILL)
+            var last = PluginExec.Output(status: 0, stdout: "", stderr: "")
+            let reported = try c.eventually(within: Double(BGPCluster.holdTime) + 3) {
+                last = try c.cnictl(n1, ["status"])
+                return last.json?["code"] as? Int == 50
+            }
+            #expect(reported, "\(last.summary)")
+            let msg = last.json?["msg"] as? String ?? ""
+            #expect(msg.contains("BGP session rr_192_168_61_1 to route reflector 192.168.61.1 is") && msg.contains("not Established"), "\(msg)")
         }
     }
 }
