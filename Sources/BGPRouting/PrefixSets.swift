@@ -1,7 +1,7 @@
 import Netlink
 
 /// The prefix sets of one address family that BIRD's filters are built from (pure).
-struct PrefixSets: Equatable {
+struct PrefixSets {
     let ipv4: Bool
     /// This node's pod CIDRs: exactly what it announces.
     var own: [InetPrefix] = []
@@ -11,11 +11,6 @@ struct PrefixSets: Equatable {
     var perNode: [(name: String, cidrs: [InetPrefix])] = []
     /// The cluster CIDRs: never learned from the kernel table.
     var cluster: [InetPrefix] = []
-
-    static func == (a: PrefixSets, b: PrefixSets) -> Bool {
-        a.ipv4 == b.ipv4 && a.own == b.own && a.others == b.others && a.cluster == b.cluster
-            && a.perNode.map(\.name) == b.perNode.map(\.name) && a.perNode.map(\.cidrs) == b.perNode.map(\.cidrs)
-    }
 
     init(ipv4: Bool, selfNode: BGPNode, nodes: [BGPNode], clusterCIDRs: [InetPrefix]) {
         self.ipv4 = ipv4
