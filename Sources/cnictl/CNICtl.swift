@@ -20,5 +20,7 @@ struct CNICtl: ParsableCommand {
             Environment: NETCONFPATH (--conf-dir), CNI_PATH (--bin-dir), CNI_IFNAME (--ifname), \
             CNI_ARGS (extra --args), CAP_ARGS (--cap-args).
             """,
-        subcommands: [Add.self, Check.self, Del.self, GC.self, Status.self, ReconcilePeers.self, PolicyCommand.self])
+        subcommands: [Add.self, Check.self, Del.self, GC.self, Status.self, ReconcilePeers.self, PolicyCommand.self,
+            Doctor.self,
+        ])
 }
