@@ -37,7 +37,8 @@ public enum OverlayCheck {
             found.append(Finding(
                 check: "vtep-down", network: s.network, object: o.device,
                 problem: "VTEP \(o.device) is down: no pod traffic crosses to other nodes",
-                evidence: "link \(o.device) (ifindex \(vtep.index)) has no IFF_UP flag", fix: "ip link set \(o.device) up"))
+                evidence: "link \(o.device) (ifindex \(vtep.index)) has no IFF_UP flag",
+                fix: "\(fix) (sets it up and reprograms the peer routes and neighbours the kernel flushed)"))
         }
         guard let plan = o.plan else { return found }
         found += fdbFindings(s, o, plan, fix: fix)
