@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(name: "BandwidthPluginTests", dependencies: ["BandwidthPlugin", "Netlink", "CNISpec"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
         .testTarget(name: "VxlanPluginTests", dependencies: ["VxlanPlugin", "Netlink", "NFTables", "CNISpec"]),
-        .testTarget(name: "NodeDoctorTests", dependencies: ["NodeDoctor", "Netlink", "NFTables", "VxlanPlugin"]),
+        .testTarget(name: "NodeDoctorTests", dependencies: ["NodeDoctor", "CNISpec", "Netlink", "NFTables", "VxlanPlugin"]),
         .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "PolicyDataplane", "NFTables", "CNISpec"]),
     ]
 )

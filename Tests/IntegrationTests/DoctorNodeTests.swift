@@ -86,7 +86,14 @@ struct DoctorNodeTests {
                     #expect(evidence.range(of: #"[1-9][0-9]* packets / [0-9]+ bytes met the policy"#, options: .regularExpression) != nil,
                             "policy counters: \(report.summary)")
                 },
-                repair: { try n1.ns.run(["nft", "delete", "table", "ip", "filter"]) })
+                repair: {
+                    // The admin opening the pod CIDR both ways in that chain is a repair too.
+                    try n1.ns.run(["iptables-nft", "-A", "FORWARD", "-s", "10.244.0.0/16", "-j", "ACCEPT"])
+                    let oneWay = try c.doctor(n1)
+                    #expect(oneWay.checks == ["foreign-forward-drop"], "replies to the pods are still dropped: \(oneWay.summary)")
+                    try n1.ns.run(["iptables-nft", "-A", "FORWARD", "-d", "10.244.0.0/16", "-j", "ACCEPT"])
+                })
+            try n1.ns.run(["nft", "delete", "table", "ip", "filter"])
         }
     }
 

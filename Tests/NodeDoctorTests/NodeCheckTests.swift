@@ -1,3 +1,4 @@
+import CNISpec
 import NFTables
 import Netlink
 import NodeDoctor
@@ -103,5 +104,40 @@ struct NodeCheckTests {
         let f = Finding(check: "c", network: "n", object: "o", problem: "p \"q\"", evidence: "e", fix: "f")
         #expect(f.json.serialized() == #"{"check":"c","network":"n","object":"o","problem":"p \"q\"","evidence":"e","fix":"f"}"#)
         #expect(f.text == "[c] n: p \"q\"\n    evidence: e\n    fix:      f")
+    }
+}
+
+@Suite("doctor: what a foreign chain's rules accept")
+struct AcceptRuleTests {
+    func expr(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.utf8)) }
+
+    @Test func readsAddressAcceptsOnly() throws {
+        let saddr = #"{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "10.244.0.0", "len": 16}}}}"#
+        let daddr = #"{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "10.244.1.5"}}"#
+        let iif = #"{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "eth0"}}"#
+        let counter = #"{"counter": {"packets": 0, "bytes": 0}}"#
+        #expect(AcceptRule.read(try expr("[\(saddr), \(counter), {\"accept\": null}]")) == .source(prefix("10.244.0.0/16")))
+        #expect(AcceptRule.read(try expr("[\(daddr), {\"accept\": null}]")) == .destination(prefix("10.244.1.5/32")))
+        #expect(AcceptRule.read(try expr("[\(counter), {\"accept\": null}]")) == .everything)
+        #expect(AcceptRule.read(try expr("[\(iif), {\"accept\": null}]")) == .nothing)
+        #expect(AcceptRule.read(try expr("[\(saddr), \(daddr), {\"accept\": null}]")) == .nothing)
+        #expect(AcceptRule.read(try expr("[\(saddr), {\"drop\": null}]")) == .nothing)
+        #expect(AcceptRule.read(try expr("[\(saddr), {\"jump\": {\"target\": \"DOCKER\"}}]")) == .nothing)
+        #expect(AcceptRule.read(.null) == .nothing, "a netlink-dump rule has no expressions")
+    }
+
+    @Test func anAdminAcceptForThePodCIDRIsNoFinding() {
+        var s = Fixture.healthy
+        s.foreignForwardChains = [ForwardChain(family: "ip", table: "filter", chain: "FORWARD", dropsByDefault: true,
+                                               accepts: [.nothing, .source(prefix("10.244.1.3/32")), .destination(prefix("10.244.1.3/32"))])]
+        #expect(ForeignFirewallCheck.findings(s).first?.evidence.contains("1 pod(s)") == true, "only pod a is still exposed")
+        s.foreignForwardChains[0].accepts.append(.source(prefix("10.244.0.0/16")))
+        #expect(ForeignFirewallCheck.findings(s).first?.evidence.contains("1 pod(s)") == true, "replies to pod a are still dropped")
+        s.foreignForwardChains[0].accepts.append(.destination(prefix("10.244.0.0/16")))
+        #expect(ForeignFirewallCheck.findings(s).isEmpty)
+        s.foreignForwardChains[0].accepts = [.everything]
+        #expect(ForeignFirewallCheck.findings(s).isEmpty)
+        s.foreignForwardChains[0].accepts = [.source(prefix("fd00::/8")), .destination(prefix("fd00::/8"))]
+        #expect(ForeignFirewallCheck.findings(s).count == 1, "an IPv6 accept opens nothing for IPv4 pods")
     }
 }

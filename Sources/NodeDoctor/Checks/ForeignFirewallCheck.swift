@@ -4,8 +4,9 @@ import NFTables
 /// iptables-nft `FORWARD` with policy DROP, a host firewall) sees every packet the node
 /// routes for its pods and drops what no rule of it accepts. The `firewall` plugin opens
 /// such chains per attachment (rules tagged `swcni a=<attachment key>`); a routed pod
-/// without such a rule in a chain of its family is reported, with the chain's policy
-/// counters when it has them.
+/// without such a rule, and without rules of the chain's own accepting all traffic or its
+/// address both as source and as destination (see `AcceptRule`), in a chain of its family is
+/// reported, with the chain's policy counters when it has them.
 public enum ForeignFirewallCheck {
     public static func findings(_ s: NodeSnapshot) -> [Finding] {
         guard s.routesPodTraffic else { return [] }
@@ -16,6 +17,7 @@ public enum ForeignFirewallCheck {
                     && pod.addresses.contains { $0.isIPv4 ? chain.carriesIPv4 : chain.carriesIPv6 }
                     && !chain.openedAttachmentKeys.contains(
                         NFTAttachment(network: s.network, containerID: pod.containerID, ifname: pod.ifName).key)
+                    && !accepted(pod, by: chain)
             }
             guard !exposed.isEmpty else { continue }
             let name = "\(chain.family) \(chain.table) \(chain.chain)"
@@ -35,5 +37,22 @@ public enum ForeignFirewallCheck {
                     + "or accept the pod CIDR there: nft insert rule \(name) \(sample) accept (and the daddr direction)"))
         }
         return found
+    }
+
+    /// Both directions must be open: replies to the pod and connections toward it (from
+    /// other nodes' pods) meet the chain as packets with the pod as destination.
+    static func accepted(_ pod: PodAttachment, by chain: ForwardChain) -> Bool {
+        if chain.accepts.contains(.everything) { return true }
+        return pod.addresses.contains { address in
+            var out = false, back = false
+            for accepts in chain.accepts {
+                switch accepts {
+                case .source(let p) where p.address.isIPv4 == address.isIPv4 && p.contains(address): out = true
+                case .destination(let p) where p.address.isIPv4 == address.isIPv4 && p.contains(address): back = true
+                default: continue
+                }
+            }
+            return out && back
+        }
     }
 }

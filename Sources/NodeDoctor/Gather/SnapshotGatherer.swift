@@ -127,14 +127,20 @@ public struct SnapshotGatherer {
             var chains: [ForwardChain] = []
             for info in try session.baseChains() where info.isForward && !info.table.name.hasPrefix("swcni") {
                 var opened: Set<String> = []
+                var accepts: [AcceptRule.Accepts] = []
                 if info.dropsByDefault {
-                    for rule in try session.snapshot(info.table)?.rules(in: info.name) ?? [] {
+                    // The rules' expressions need libnftables; without it, only our tags count.
+                    var listing = try? session.context().listTable(info.table)
+                    if listing == nil { listing = try session.snapshot(info.table) }
+                    for rule in listing?.rules(in: info.name) ?? [] {
                         if let key = rule.comment.flatMap(RuleTag.init(comment:))?.attachmentKey { opened.insert(key) }
+                        accepts.append(AcceptRule.read(rule.expressions))
                     }
                 }
                 chains.append(ForwardChain(
                     family: info.table.family.rawValue, table: info.table.name, chain: info.name, dropsByDefault: info.dropsByDefault,
-                    policyPackets: info.policyPackets, policyBytes: info.policyBytes, openedAttachmentKeys: opened))
+                    policyPackets: info.policyPackets, policyBytes: info.policyBytes, openedAttachmentKeys: opened,
+                    accepts: accepts))
             }
             return chains
         } catch {

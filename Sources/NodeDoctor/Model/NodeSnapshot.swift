@@ -175,11 +175,14 @@ public struct ForwardChain: Sendable, Equatable {
     public var policyBytes: UInt64?
     /// `a=` keys of the rules our firewall plugin put in the chain (one per attachment it opened).
     public var openedAttachmentKeys: Set<String>
+    /// What the chain's own accept rules open (see `AcceptRule`).
+    public var accepts: [AcceptRule.Accepts]
 
     public init(
         family: String, table: String, chain: String, dropsByDefault: Bool, policyPackets: UInt64? = nil,
-        policyBytes: UInt64? = nil, openedAttachmentKeys: Set<String> = []
+        policyBytes: UInt64? = nil, openedAttachmentKeys: Set<String> = [], accepts: [AcceptRule.Accepts] = []
     ) {
+        self.accepts = accepts
         self.family = family
         self.table = table
         self.chain = chain
