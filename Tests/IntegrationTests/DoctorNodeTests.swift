@@ -111,13 +111,21 @@ struct DoctorNodeTests {
                 repair: { try record.write(to: URL(fileURLWithPath: "\(ipam)/\(podIP)")) })
             try expectFinding(c, "reservation-leaked", about: "ghost/eth0",
                 inject: { try Data("ghost\r\neth0".utf8).write(to: URL(fileURLWithPath: "\(ipam)/10.244.1.200")) },
-                repair: { try FileManager.default.removeItem(atPath: "\(ipam)/10.244.1.200") })
+                repair: {
+                    let gc = try c.cnictl(n1, ["gc"])
+                    #expect(gc.status == 0, "\(gc.summary)")
+                    #expect(!FileManager.default.fileExists(atPath: "\(ipam)/10.244.1.200"), "host-local released it on GC")
+                })
+            // A veth carrying our alias for an attachment without cached result: GC deletes it.
             try expectFinding(c, "veth-stale", about: "swcni:\(VxlanCluster.network)/ghost/eth0",
                 inject: {
                     try n1.ns.run(["ip", "link", "add", "vethdeadbeef", "type", "veth", "peer", "name", "vethdeadpeer"])
                     try n1.ns.run(["ip", "link", "set", "vethdeadbeef", "alias", "swcni:\(VxlanCluster.network)/ghost/eth0"])
                 },
-                repair: { try n1.ns.run(["ip", "link", "del", "vethdeadbeef"]) })
+                repair: {
+                    let gc = try c.cnictl(n1, ["gc"])
+                    #expect(gc.status == 0, "\(gc.summary)")
+                })
 
             // A pod whose namespace vanished without DEL: named, and `cnictl gc` (the fix
             // doctor gives) clears it.

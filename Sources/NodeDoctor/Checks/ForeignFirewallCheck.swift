@@ -27,14 +27,15 @@ public enum ForeignFirewallCheck {
             }
             let listed = exposed.prefix(3).map(\.label).joined(separator: ", ") + (exposed.count > 3 ? ", ..." : "")
             evidence += "; no rule of ours opens it for \(exposed.count) pod(s): \(listed)"
-            let cidrs = exposed.flatMap(\.addresses).filter { $0.isIPv4 ? chain.carriesIPv4 : chain.carriesIPv6 }
-            let sample = cidrs.first.map { "\($0.isIPv4 ? "ip" : "ip6") saddr \($0)" } ?? "ip saddr POD_CIDR"
+            let family = chain.carriesIPv4 && exposed.contains { $0.addresses.contains(where: \.isIPv4) } ? "ip" : "ip6"
+            let sample = exposed.flatMap(\.addresses).first { $0.isIPv4 == (family == "ip") }.map(\.description) ?? "POD_ADDRESS"
             found.append(Finding(
                 check: "foreign-forward-drop", network: s.network, object: name,
                 problem: "a foreign firewall chain drops routed pod traffic by default (e.g. Docker's FORWARD policy DROP)",
                 evidence: evidence,
                 fix: "add {\"type\": \"firewall\"} after the main plugin in the conflist and re-add the pods, "
-                    + "or accept the pod CIDR there: nft insert rule \(name) \(sample) accept (and the daddr direction)"))
+                    + "or accept the pods both ways there, e.g. nft insert rule \(name) \(family) saddr \(sample) accept; "
+                    + "nft insert rule \(name) \(family) daddr \(sample) accept (or the pod CIDR)"))
         }
         return found
     }
