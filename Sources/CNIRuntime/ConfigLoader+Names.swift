@@ -11,12 +11,14 @@ extension ConfigLoader {
             throw CNIError(.invalidNetworkConfig, "cannot read configuration directory \(directory)", details: error.details)
         }
         var names: [String] = []
-        for file in entries where hasExtension(file, listExtensions) || hasExtension(file, singleExtensions) {
-            let path = FileSystem.join(directory, file)
-            guard FileSystem.isRegularFile(path), let bytes = try? FileSystem.readFile(path) else { continue }
-            let list = hasExtension(file, listExtensions)
-                ? try? NetworkConfigList.parse(bytes, source: path) : try? NetworkConfigList.fromSinglePlugin(bytes, source: path)
-            if let name = list?.name, !names.contains(name) { names.append(name) }
+        for lists in [true, false] {
+            for file in entries where hasExtension(file, lists ? listExtensions : singleExtensions) {
+                let path = FileSystem.join(directory, file)
+                guard FileSystem.isRegularFile(path), let bytes = try? FileSystem.readFile(path) else { continue }
+                let list = lists
+                    ? try? NetworkConfigList.parse(bytes, source: path) : try? NetworkConfigList.fromSinglePlugin(bytes, source: path)
+                if let name = list?.name, !names.contains(name) { names.append(name) }
+            }
         }
         return names
     }
