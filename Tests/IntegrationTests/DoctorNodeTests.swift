@@ -44,9 +44,12 @@ struct DoctorNodeTests {
 
             let healthy = try c.doctor(n1)
             #expect(healthy.status == 0 && healthy.findings.isEmpty, "no false alarm: \(healthy.summary)")
+            // Plain text, every network of the conf dir.
             let text = try CnictlRun.run(
-                ["doctor", "--conf", n1.conflist, "--cache-dir", n1.cacheDir], inNS: n1.ns.name)
-            #expect(text.status == 0 && text.stdout.contains("healthy"), "\(text.summary)")
+                ["doctor", "--conf-dir", "\(c.dir)/\(n1.name)", "--cache-dir", n1.cacheDir], inNS: n1.ns.name)
+            #expect(text.status == 0 && text.stdout == "healthy: no findings (\(VxlanCluster.network))\n", "\(text.summary)")
+            let unknown = try CnictlRun.run(["doctor", "no-such-net", "--conf-dir", "\(c.dir)/\(n1.name)"], inNS: n1.ns.name)
+            #expect(unknown.status == 2 && unknown.stdout.isEmpty && unknown.stderr.contains("no-such-net"), "\(unknown.summary)")
 
             try expectFinding(c, "ip-forwarding-off", about: "net.ipv4.ip_forward = 0",
                 inject: { try n1.ns.run(["sysctl", "-qw", "net.ipv4.ip_forward=0"]) },
