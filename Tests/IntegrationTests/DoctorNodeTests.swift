@@ -100,6 +100,23 @@ struct DoctorNodeTests {
         }
     }
 
+    @Test func missingBridgeAndVethAreNamed() throws {
+        try VxlanCluster.with(underlayIPs: Self.underlay) { c in
+            let n1 = c.nodes[0]
+            let (pod, _, result) = try c.addPod(n1, id: "doc-m")
+            let veth = try hostVeth(result)
+            let readd = { () throws -> Void in
+                #expect(try c.cnictl(n1, ["del", pod.path, "--container-id", "doc-m"]).status == 0)
+                #expect(try c.cnictl(n1, ["add", pod.path, "--container-id", "doc-m"]).status == 0)
+            }
+            // The bridge, left without ports, goes back to MTU 1500: named too.
+            try expectFinding(c, "veth-missing", about: veth, alsoCaused: ["mtu-above-overlay"],
+                inject: { try n1.ns.run(["ip", "link", "del", veth]) }, repair: readd)
+            try expectFinding(c, "bridge-missing", about: "cni0",
+                inject: { try n1.ns.run(["ip", "link", "del", "cni0"]) }, repair: readd)
+        }
+    }
+
     @Test func addressingFaultsAreNamed() throws {
         try VxlanCluster.with(underlayIPs: Self.underlay) { c in
             let n1 = c.nodes[0]
@@ -111,6 +128,9 @@ struct DoctorNodeTests {
             let record = try Data(contentsOf: URL(fileURLWithPath: "\(ipam)/\(podIP)"))
             try expectFinding(c, "address-not-reserved", about: "\(ipam)/\(podIP)",
                 inject: { try FileManager.default.removeItem(atPath: "\(ipam)/\(podIP)") },
+                repair: { try record.write(to: URL(fileURLWithPath: "\(ipam)/\(podIP)")) })
+            try expectFinding(c, "address-reserved-by-other", about: "other/eth0", alsoCaused: ["reservation-leaked"],
+                inject: { try Data("other\r\neth0".utf8).write(to: URL(fileURLWithPath: "\(ipam)/\(podIP)")) },
                 repair: { try record.write(to: URL(fileURLWithPath: "\(ipam)/\(podIP)")) })
             try expectFinding(c, "reservation-leaked", about: "ghost/eth0",
                 inject: { try Data("ghost\r\neth0".utf8).write(to: URL(fileURLWithPath: "\(ipam)/10.244.1.200")) },

@@ -80,6 +80,9 @@ struct DoctorOverlayTests {
                 try n1.ns.run(["bridge", "fdb", "append", mac, "dev", "vxlan.1", "dst", n2.underlayIP, "self", "permanent"])
                 try n1.ns.run(["ip", "route", "replace", "10.244.2.0/24", "via", peerGateway, "dev", "vxlan.1", "onlink"])
             })
+            try expectFinding(c, "overlay-unresolved", about: "vxlan.1",
+                inject: { try c.writePeers([(n2.name, n2.underlayIP, n2.podCIDR)]) },
+                repair: { try c.writePeers(c.nodes.map { ($0.name, $0.underlayIP, $0.podCIDR) }) })
             try expectFinding(c, "vtep-missing", about: "vxlan.1", inject: {
                 try n1.ns.run(["ip", "link", "del", "vxlan.1"])
             })
