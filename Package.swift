@@ -99,6 +99,10 @@ let package = Package(
         .target(name: "FirewallPlugin", dependencies: ["CNISpec", "NFTables"], swiftSettings: pluginSwiftSettings),
         .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
         .target(name: "PolicyDataplane", dependencies: ["NetworkPolicy", "NFTables", "CNISpec"]),
+        // `cnictl doctor`: pure checks over a snapshot of the node, and the snapshot's reader.
+        .target(
+            name: "NodeDoctor",
+            dependencies: ["BridgePlugin", "CNIRuntime", "CNISpec", "HostLocalIPAM", "Netlink", "NetNS", "NFTables", "VxlanPlugin"]),
 
         // MARK: Executables (product name = CNI type)
         .executableTarget(
@@ -131,7 +135,7 @@ let package = Package(
                 "BGPRouting", "CNIRuntime", "CNISpec", "VxlanPlugin", "Netlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "NetworkPolicy", "PolicyDataplane", "NFTables", "NetNS",
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Yams", package: "Yams"), "NodeDoctor",
             ]),
 
         // MARK: Tests
@@ -147,6 +151,7 @@ let package = Package(
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
         .testTarget(name: "BGPRoutingTests", dependencies: ["BGPRouting", "Netlink", "CNISpec"]),
         .testTarget(name: "VxlanPluginTests", dependencies: ["VxlanPlugin", "Netlink", "NFTables", "CNISpec"]),
+        .testTarget(name: "NodeDoctorTests", dependencies: ["NodeDoctor", "CNISpec", "Netlink", "NFTables", "VxlanPlugin"]),
         .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "PolicyDataplane", "NFTables", "CNISpec"]),
     ]
 )

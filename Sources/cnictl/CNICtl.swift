@@ -20,5 +20,8 @@ struct CNICtl: ParsableCommand {
             Environment: NETCONFPATH (--conf-dir), CNI_PATH (--bin-dir), CNI_IFNAME (--ifname), \
             CNI_ARGS (extra --args), CAP_ARGS (--cap-args).
             """,
-        subcommands: [Add.self, Check.self, Del.self, GC.self, Status.self, ReconcilePeers.self, PolicyCommand.self, BGPCommand.self])
+        subcommands: [
+            Add.self, Check.self, Del.self, GC.self, Status.self, ReconcilePeers.self, PolicyCommand.self, BGPCommand.self,
+            Doctor.self,
+        ])
 }

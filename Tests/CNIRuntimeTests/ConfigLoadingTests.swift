@@ -15,6 +15,17 @@ struct ConfigLoadingTests {
         #expect(list.cniVersion == .v1_0_0)
     }
 
+    @Test func networkNamesInSearchOrderOnceEachSkippingBrokenFiles() throws {
+        let dir = try TempDir()
+        try dir.write("00-legacy.conf", #"{"cniVersion":"0.4.0","name":"net1","type":"legacy"}"#)
+        try dir.write("05-only.json", #"{"cniVersion":"0.4.0","name":"single","type":"bridge"}"#)
+        try dir.write("20-b.conflist", #"{"cniVersion":"1.0.0","name":"net2","plugins":[{"type":"second"}]}"#)
+        try dir.write("10-a.conflist", #"{"cniVersion":"1.0.0","name":"net1","plugins":[{"type":"first"}]}"#)
+        try dir.write("15-broken.conflist", "{")
+        try dir.write("README", "not a configuration")
+        #expect(try ConfigLoader.networkNames(in: dir.path) == ["net1", "net2", "single"])
+    }
+
     @Test func legacySingleConfigBecomesOneElementList() throws {
         let dir = try TempDir()
         try dir.write("10-x.json", #"{"cniVersion":"0.3.1","name":"other","type":"a"}"#)

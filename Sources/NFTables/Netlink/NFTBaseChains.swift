@@ -8,6 +8,10 @@ public struct NFTBaseChainInfo: Sendable, Hashable {
     public let hook: UInt32
     /// True when the chain's policy is drop.
     public let dropsByDefault: Bool
+    /// The chain's counters (`NFTA_CHAIN_COUNTERS`: packets and bytes that reached its policy),
+    /// when it was created with them (iptables-nft creates its built-in chains so).
+    public var policyPackets: UInt64? = nil
+    public var policyBytes: UInt64? = nil
 
     public var isForward: Bool { hook == UInt32(NF_INET_FORWARD.rawValue) }
 }
@@ -37,15 +41,31 @@ extension NFTDump {
                 if let policyRange = attributes[UInt16(NFTA_CHAIN_POLICY.rawValue)], policyRange.count == 4 {
                     policyDrop = Self.bigEndian32(bytes, policyRange) == UInt32(NF_DROP)
                 }
-                found.append(NFTBaseChainInfo(
+                var info = NFTBaseChainInfo(
                     table: NFTTable(family, Self.string(bytes, tableRange)), name: Self.string(bytes, nameRange),
-                    hook: Self.bigEndian32(bytes, numberRange), dropsByDefault: policyDrop))
+                    hook: Self.bigEndian32(bytes, numberRange), dropsByDefault: policyDrop)
+                if let countersRange = attributes[UInt16(NFTA_CHAIN_COUNTERS.rawValue)] {
+                    let counters = Self.attributes(bytes, countersRange)
+                    if let packets = counters[UInt16(NFTA_COUNTER_PACKETS.rawValue)], packets.count == 8,
+                        let octets = counters[UInt16(NFTA_COUNTER_BYTES.rawValue)], octets.count == 8
+                    {
+                        info.policyPackets = Self.bigEndian64(bytes, packets)
+                        info.policyBytes = Self.bigEndian64(bytes, octets)
+                    }
+                }
+                found.append(info)
             }
             if complete { return found }
         }
         throw NFTablesError(
             kind: .commandFailed, operation: "dump chains",
             reason: "the ruleset kept changing during the dump (NLM_F_DUMP_INTR five times)")
+    }
+
+    static func bigEndian64(_ bytes: [UInt8], _ range: Range<Int>) -> UInt64 {
+        var value: UInt64 = 0
+        for index in range { value = value << 8 | UInt64(bytes[index]) }
+        return value
     }
 
     static func bigEndian32(_ bytes: [UInt8], _ range: Range<Int>) -> UInt32 {
