@@ -45,36 +45,13 @@ struct OverlayGatherer {
         return o
     }
 
-    /// The vxlan plugin's underlay choice: `underlayInterface` (with `localIP` or this node's
-    /// underlay IP on it, else its first address), else the device holding `localIP` or this
-    /// node's underlay IP.
+    /// The vxlan plugin's underlay choice (`UnderlaySource.choose`) over the links read.
     static func underlay(
         _ config: VxlanConfig, selfNode: ClusterNode, addresses: [InterfaceAddress], links: [LinkState]
     ) throws(CNIError) -> (UnderlayState, [InetPrefix]) {
         let global = addresses.filter { $0.scope == 0 }
-        let wanted = config.localIP ?? selfNode.underlayIP
-        var index: Int32
-        var local: InetAddress
-        if let name = config.underlayInterface {
-            guard let link = links.first(where: { $0.name == name }) else {
-                throw CNIError(.invalidNetworkConfig, "underlayInterface \"\(name)\" does not exist")
-            }
-            index = link.index
-            let onDevice = global.filter { $0.index == index }.map(\.prefix.address)
-            if onDevice.contains(wanted) {
-                local = wanted
-            } else if config.localIP == nil, let first = onDevice.first(where: { $0.isIPv4 == wanted.isIPv4 }) ?? onDevice.first {
-                local = first
-            } else {
-                throw CNIError(.invalidNetworkConfig, "underlayInterface \"\(name)\" has no address \(wanted)")
-            }
-        } else {
-            guard let address = global.first(where: { $0.prefix.address == wanted }) else {
-                throw CNIError(.invalidNetworkConfig, "underlay address \(wanted) of node \"\(selfNode.name)\" is not on any interface")
-            }
-            index = address.index
-            local = wanted
-        }
+        let deviceIndex = config.underlayInterface.flatMap { name in links.first(where: { $0.name == name })?.index }
+        let (index, local) = try UnderlaySource.choose(config, selfNode: selfNode, globalAddresses: global, deviceIndex: deviceIndex)
         guard let link = links.first(where: { $0.index == index }) else {
             throw CNIError(.invalidNetworkConfig, "underlay interface \(index) disappeared")
         }

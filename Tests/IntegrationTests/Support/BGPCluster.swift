@@ -11,7 +11,7 @@ import Foundation
 /// its namespace, and its own BIRD on the configuration the plugin writes into the test's
 /// directory. Every BIRD is stopped, and the namespaces and directory deleted, even when the
 /// test fails.
-final class BGPCluster: @unchecked Sendable {
+final class BGPCluster: CnictlPodCluster, @unchecked Sendable {
     struct Node: Sendable {
         var name: String
         var ns: TestNamespace
@@ -142,22 +142,9 @@ final class BGPCluster: @unchecked Sendable {
         return try CnictlRun.run(args, inNS: node.ns.name)
     }
 
-    func newPod() throws -> TestNamespace {
-        let pod = try TestNamespace(prefix: "swbg")
-        pods.append(pod)
-        try pod.run(["ip", "link", "set", "lo", "up"])
-        return pod
-    }
-
-    /// ADDs a pod on `node` with cnictl; returns the pod, its IPv4 address and the result.
-    func addPod(_ node: Node, id: String) throws -> (TestNamespace, String, [String: Any]) {
-        let pod = try newPod()
-        let out = try cnictl(node, ["add", pod.path, "--container-id", id])
-        guard out.status == 0, let json = out.json,
-            let ips = json["ips"] as? [[String: Any]], let address = ips.first?["address"] as? String
-        else { throw ShellError(command: "cnictl add on \(node.name)", output: .init(status: out.status, stdout: out.stdout, stderr: out.stderr)) }
-        return (pod, String(address.split(separator: "/")[0]), json)
-    }
+    let podPrefix = "swbg"
+    func track(_ pod: TestNamespace) { pods.append(pod) }
+    func name(of node: Node) -> String { node.name }
 
     /// `dst via gateway proto metric` of the routes BIRD installed on `node`.
     func birdRoutes(_ node: Node) throws -> Set<String> {

@@ -8,7 +8,7 @@ import Foundation
 /// its namespace (`ip netns exec`). A peers file and one conflist per node (bridge +
 /// host-local, then vxlan chained) live in a temporary directory. Everything is deleted
 /// with the namespaces and the directory, even when the test fails.
-final class VxlanCluster: @unchecked Sendable {
+final class VxlanCluster: CnictlPodCluster, @unchecked Sendable {
     struct Node: Sendable {
         var name: String
         var ns: TestNamespace
@@ -145,23 +145,9 @@ final class VxlanCluster: @unchecked Sendable {
         return pod
     }
 
-    /// A new pod namespace, removed with the cluster.
-    func newPod() throws -> TestNamespace {
-        let pod = try TestNamespace(prefix: "swvx")
-        pods.append(pod)
-        try pod.run(["ip", "link", "set", "lo", "up"])
-        return pod
-    }
-
-    /// ADDs a pod on `node` with cnictl; returns the pod and its IPv4 address.
-    func addPod(_ node: Node, id: String) throws -> (TestNamespace, String, [String: Any]) {
-        let pod = try newPod()
-        let out = try cnictl(node, ["add", pod.path, "--container-id", id])
-        guard out.status == 0, let json = out.json,
-            let ips = json["ips"] as? [[String: Any]], let address = ips.first?["address"] as? String
-        else { throw ShellError(command: "cnictl add on \(node.name)", output: .init(status: out.status, stdout: out.stdout, stderr: out.stderr)) }
-        return (pod, String(address.split(separator: "/")[0]), json)
-    }
+    let podPrefix = "swvx"
+    func track(_ pod: TestNamespace) { pods.append(pod) }
+    func name(of node: Node) -> String { node.name }
 
     // MARK: Observation (iproute2 JSON)
 
