@@ -86,13 +86,7 @@ struct PortMapTests {
                 let fresh = try PortMapLab.udpFlow(from: lab.client, PortMapLab.nodeV4, port: 8053, sourcePort: 40124, seconds: 1) {}
                 #expect(fresh > 5, "a flow started after ADD is answered (\(fresh) replies)")
                 #expect(addSummary.contains("deleted 1 stale UDP conntrack entries"), "\(addSummary)")
-                // Known issue: under `swift test` this flow stays unanswered although ADD deleted
-                // its entry (the stderr line above) and a new flow is answered; the same steps
-                // in a shell script (same scripts, same plugins, conntrack active) get answers
-                // with ours and with the reference. Not understood yet.
-                withKnownIssue("stale flow unanswered under swift test, answered in a shell replica") {
-                    #expect(replies > 5, "the flow started before ADD is answered by the pod after ADD (\(replies) replies; ADD: \(addSummary))")
-                }
+                #expect(replies > 5, "the flow started before ADD is answered by the pod after ADD (\(replies) replies; ADD: \(addSummary))")
             }
             #expect(try lab.portmap("DEL", config, pod: pod, id: "dns").status == 0)
         }

@@ -150,7 +150,8 @@ final class PortMapLab: @unchecked Sendable {
         during: () throws -> Void
     ) throws -> Int {
         let script = """
-            import socket, sys, time
+            import os, socket, sys, time
+            os.closerange(3, 4096)
             fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
             s = socket.socket(fam, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
