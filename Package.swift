@@ -88,7 +88,7 @@ let package = Package(
         // from bpf/vxlan_datapath.bpf.c by scripts/gen-bpf.sh and committed as a C array.
         .target(name: "CVxlanDataPath", linkerSettings: [.linkedLibrary("bpf")]),
         // BGP routing of the cross-node network: BIRD 2's configuration and control socket.
-        .target(name: "BGPRouting", dependencies: ["CNISpec", "Netlink"]),
+        .target(name: "BGPRouting", dependencies: ["CNIRuntime", "CNISpec", "Netlink"]),
         .target(name: "VxlanPlugin", dependencies: ["BGPRouting", "CNISpec", "CVxlanDataPath", "Netlink", "NetNS", "NFTables"]),
         .target(name: "TuningPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"], swiftSettings: pluginSwiftSettings),
         .target(

@@ -1,5 +1,3 @@
-import Netlink
-
 extension InetPrefix {
     /// True when `address` lies inside this prefix (same family).
     public func contains(_ address: InetAddress) -> Bool {
