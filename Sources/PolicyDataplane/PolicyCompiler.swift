@@ -32,12 +32,12 @@ public struct PolicyCompiler: Sendable {
         var chainsByPolicies: [String: String] = [:]
         var namedPorts: Set<String> = []
         let pods = state.policedPods
-        let sortedPolicies = state.sortedPolicies
+        let index = ClusterIndex(pods: pods, policies: state.sortedPolicies)
         let families = Set(pods.flatMap { $0.ips.map(\.family) })
 
         for pod in pods {
             for direction in NetworkPolicy.PolicyType.allCases {
-                let policies = ClusterState.policies(selecting: pod, for: direction, among: sortedPolicies)
+                let policies = ClusterState.policies(selecting: pod, for: direction, among: index.policies(in: pod.namespace))
                 guard !policies.isEmpty else { continue }
                 let key = Self.chainKey(direction, policies.map(\.ref))
                 let chainName: String
@@ -45,7 +45,8 @@ public struct PolicyCompiler: Sendable {
                     chainName = known
                 } else {
                     let chain = makeChain(
-                        direction, policies, state: state, pods: pods, families: families, program: &program, namedPorts: &namedPorts, details: &details)
+                        direction, policies, state: state, cluster: index, families: families, program: &program, namedPorts: &namedPorts,
+                        details: &details)
                     program.chains[chain.name] = chain
                     chainsByPolicies[key] = chain.name
                     chainName = chain.name
@@ -74,7 +75,7 @@ public struct PolicyCompiler: Sendable {
     }
 
     private func makeChain(
-        _ direction: NetworkPolicy.PolicyType, _ policies: [NetworkPolicy], state: ClusterState, pods: [Pod],
+        _ direction: NetworkPolicy.PolicyType, _ policies: [NetworkPolicy], state: ClusterState, cluster: ClusterIndex,
         families: Set<IPAddress.Family>, program: inout PolicyProgram, namedPorts: inout Set<String>, details: inout Details
     ) -> PolicyChain {
         var rules: [CompiledRule] = []
@@ -89,7 +90,8 @@ public struct PolicyCompiler: Sendable {
                     let name = Self.peerSetName(selectorPeers, policyNamespace: policy.namespace)
                     if program.addressSets[name] == nil {
                         var ips: Set<IPAddress> = []
-                        for pod in pods where selectorPeers.contains(where: { state.peer($0, in: policy.namespace, chooses: pod) }) {
+                        let candidates = cluster.candidates(for: selectorPeers, policyNamespace: policy.namespace, state: state)
+                        for pod in candidates where selectorPeers.contains(where: { state.peer($0, in: policy.namespace, chooses: pod) }) {
                             ips.formUnion(pod.ips)
                         }
                         program.addressSets[name] = ips

@@ -90,18 +90,33 @@ else:
 print(n / seconds)
 """
 
-def world(policies, extra_pod=False, allow=True):
-    items = [{"kind": "Namespace", "metadata": {"name": f"ns{n}", "labels": {"team": f"t{n % 3}"}}} for n in range(10)]
-    def pod(ns, name, labels, ip):
-        return {"kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": labels},
-                "spec": {"containers": [{"name": "c", "ports": [{"name": "echo", "containerPort": 7000}]}]},
-                "status": {"podIP": ip}}
-    items.append(pod("ns0", "client", {"app": "client", "tier": "web"}, "10.250.0.10"))
-    items.append(pod("ns1", "server", {"app": "server", "tier": "db"}, "10.250.0.11"))
-    for p in range(108):  # pods of other nodes
-        items.append(pod(f"ns{p % 10}", f"pod{p}", {"app": f"app{p % 20}", "tier": ["web", "db", "cache"][p % 3]}, f"10.250.1.{p + 10}"))
+def pod(ns, name, labels, ip):
+    return {"kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": labels},
+            "spec": {"containers": [{"name": "c", "ports": [{"name": "echo", "containerPort": 7000}, {"name": "metrics", "containerPort": 9100}]}]},
+            "status": {"podIP": ip}}
+
+def lab_pods(extra_pod):
+    """The two measured pods (on this node) and, optionally, the pod that joins a selector."""
+    items = [pod("ns0", "client", {"app": "client", "tier": "web"}, "10.250.0.10"),
+             pod("ns1", "server", {"app": "server", "tier": "db"}, "10.250.0.11")]
     if extra_pod:
         items.append(pod("ns1", "server2", {"app": "server", "tier": "db"}, "10.250.2.1"))
+    return items
+
+def lab_allow():
+    """Allow client -> server, last in both pods' chains (names sort after every other policy)."""
+    return [{"kind": "NetworkPolicy", "metadata": {"name": "zz-client-egress", "namespace": "ns0"},
+             "spec": {"podSelector": {"matchLabels": {"app": "client"}}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "10.250.0.0/16"}}]}]}},
+            {"kind": "NetworkPolicy", "metadata": {"name": "zz-server-ingress", "namespace": "ns1"},
+             "spec": {"podSelector": {"matchLabels": {"app": "server"}}, "ingress": [{"from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": "client"}}}]}]}}]
+
+def repetitive_world(policies, extra_pod=False, allow=True):
+    """The earlier synthetic set: 10 namespaces, 20 app labels, 250 CIDRs, 1000 port ranges,
+    cycled, so most policies repeat another's rules (identical rules are loaded once)."""
+    items = [{"kind": "Namespace", "metadata": {"name": f"ns{n}", "labels": {"team": f"t{n % 3}"}}} for n in range(10)]
+    items += lab_pods(extra_pod)
+    for p in range(108):  # pods of other nodes
+        items.append(pod(f"ns{p % 10}", f"pod{p}", {"app": f"app{p % 20}", "tier": ["web", "db", "cache"][p % 3]}, f"10.250.1.{p + 10}"))
     for i in range(policies - 2):
         ns = i % 10
         target = {"client": "client"} if i % 40 == 0 else {"server": "server"} if i % 40 == 1 else {"app": f"app{i % 20}"}
@@ -113,14 +128,93 @@ def world(policies, extra_pod=False, allow=True):
         if i % 40 == 0:
             spec["egress"] = [{"to": [{"ipBlock": {"cidr": f"172.{i % 250}.0.0/16"}}], "ports": [{"port": 443}]}]
         items.append({"kind": "NetworkPolicy", "metadata": {"name": f"pol{i:05d}", "namespace": f"ns{ns}"}, "spec": spec})
-    if not allow:
-        return {"kind": "List", "items": items}
-    # Allow client -> server last (names sort after every polNNNNN).
-    items.append({"kind": "NetworkPolicy", "metadata": {"name": "zz-client-egress", "namespace": "ns0"},
-                  "spec": {"podSelector": {"matchLabels": {"app": "client"}}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "10.250.0.0/16"}}]}]}})
-    items.append({"kind": "NetworkPolicy", "metadata": {"name": "zz-server-ingress", "namespace": "ns1"},
-                  "spec": {"podSelector": {"matchLabels": {"app": "server"}}, "ingress": [{"from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": "client"}}}]}]}})
+    if allow:
+        items += lab_allow()
     return {"kind": "List", "items": items}
+
+# Ports real workloads expose (databases, caches, queues, HTTP, gRPC, search, metrics).
+SERVICE_PORTS = [80, 443, 3306, 5432, 6379, 8080, 8443, 9000, 9092, 9200, 11211, 27017, 50051]
+
+def realistic_world(policies, extra_pod=False, allow=True, seed=20261206):
+    """A cluster shaped the way NetworkPolicy is used in practice: one namespace per team
+    service (about ten policies each), every namespace with its own labels and pods, and per
+    namespace the common policy kinds: default deny (ingress, and egress in prod), allow from
+    the same namespace, from the ingress controller, from monitoring on the metrics port, DNS
+    egress to kube-system, service-to-service on its port, egress to an external CIDR of its
+    own, a cross-team allow by namespace and pod labels, and a port range. Selectors, ports
+    and peers differ between namespaces, so rules do not repeat (seeded: the same set each run)."""
+    import random
+    rnd = random.Random(seed)
+    count = max(10, policies // 10)
+    envs = ("prod", "staging", "dev")
+    items = []
+    def namespace(name, labels):
+        items.append({"kind": "Namespace", "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name, **labels}}})
+    namespace("kube-system", {})
+    namespace("ingress-nginx", {"role": "ingress"})
+    namespace("monitoring", {"role": "monitoring"})
+    items.append(pod("kube-system", "coredns-0", {"k8s-app": "kube-dns"}, "10.250.3.2"))
+    items.append(pod("ingress-nginx", "controller-0", {"app.kubernetes.io/name": "ingress-nginx"}, "10.250.3.3"))
+    items.append(pod("monitoring", "prometheus-0", {"app": "prometheus"}, "10.250.3.4"))
+    for n in range(count):
+        namespace(f"ns{n}", {"team": f"team{n % 47}", "env": envs[n % 3]})
+    items += lab_pods(extra_pod)
+    # Pods of other nodes: two services per namespace, one to three replicas each.
+    address = 0
+    for n in range(count):
+        for svc in range(2):
+            for replica in range(1 + (n + svc) % 3):
+                address += 1
+                items.append(pod(f"ns{n}", f"svc{svc}-{replica}", {"app": f"ns{n}-svc{svc}", "tier": ["web", "api", "db"][(n + svc) % 3]},
+                                 f"10.{251 + address // 65000}.{(address // 250) % 256}.{address % 250 + 2}"))
+    def policy(ns, name, spec):
+        items.append({"kind": "NetworkPolicy", "metadata": {"name": name, "namespace": ns}, "spec": spec})
+    made = 0
+    n = 0
+    while made < policies - 2:
+        ns, app0, app1 = f"ns{n % count}", f"ns{n % count}-svc0", f"ns{n % count}-svc1"
+        k = n // count  # a second pass over the namespaces gets other names
+        suffix = "" if k == 0 else f"-{k}"
+        port = rnd.choice(SERVICE_PORTS)
+        kinds = [
+            ("default-deny-ingress", {"podSelector": {}, "policyTypes": ["Ingress"]}),
+            ("allow-same-namespace", {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}),
+            ("allow-ingress-controller", {"podSelector": {"matchLabels": {"app": app0}},
+                "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                             "ports": [{"port": rnd.choice((80, 8080, 8000 + rnd.randrange(1000)))}]}]}),
+            ("allow-monitoring", {"podSelector": {"matchLabels": {"tier": ["web", "api", "db"][n % 3]}},
+                "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"role": "monitoring"}}, "podSelector": {"matchLabels": {"app": "prometheus"}}}],
+                             "ports": [{"port": "metrics"}, {"port": 9100 + rnd.randrange(900)}]}]}),
+            ("allow-dns", {"podSelector": {}, "policyTypes": ["Egress"],
+                "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]}),
+            ("allow-svc0-to-svc1", {"podSelector": {"matchLabels": {"app": app1}},
+                "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": app0}}}], "ports": [{"protocol": "TCP", "port": port}]}]}),
+            ("allow-external-db", {"podSelector": {"matchLabels": {"app": app1}}, "policyTypes": ["Egress"],
+                "egress": [{"to": [{"ipBlock": {"cidr": f"198.{18 + n % 2}.{(n // 2) % 256}.{rnd.randrange(0, 256, 16)}/28"}}],
+                            "ports": [{"protocol": "TCP", "port": rnd.choice((443, 5432, 3306, 6379, 9092))}]}]}),
+            ("allow-from-team", {"podSelector": {"matchLabels": {"app": app0}},
+                "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": f"team{rnd.randrange(47)}"}},
+                                       "podSelector": {"matchLabels": {"tier": rnd.choice(("web", "api"))}}}],
+                             "ports": [{"protocol": "TCP", "port": port}]}]}),
+            ("allow-port-range", {"podSelector": {"matchLabels": {"app": app0}},
+                "ingress": [{"from": [{"ipBlock": {"cidr": f"100.{64 + n % 64}.{(n // 64) % 256}.0/24", "except": [f"100.{64 + n % 64}.{(n // 64) % 256}.{rnd.randrange(0, 256, 32)}/27"]}}],
+                             "ports": [{"protocol": "TCP", "port": (start := 30000 + rnd.randrange(2000)), "endPort": start + rnd.randrange(10, 200)}]}]}),
+        ]
+        if envs[n % count % 3] == "prod":
+            kinds.append(("default-deny-egress", {"podSelector": {}, "policyTypes": ["Egress"]}))
+        for name, spec in kinds:
+            if made == policies - 2:
+                break
+            policy(ns, name + suffix, spec)
+            made += 1
+        n += 1
+    if allow:
+        items += lab_allow()
+    return {"kind": "List", "items": items}
+
+POLICY_SETS = {"realistic": realistic_world, "repetitive": repetitive_world}
+world = realistic_world
 
 def main():
     ap = argparse.ArgumentParser()
@@ -129,7 +223,11 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=3)
     ap.add_argument("--json")
+    ap.add_argument("--policy-set", choices=sorted(POLICY_SETS), default="realistic",
+                    help="realistic (default): distinct selectors, ports and peers per namespace; repetitive: the earlier cycled set")
     args = ap.parse_args()
+    global world
+    world = POLICY_SETS[args.policy_set]
     tmp = tempfile.mkdtemp(prefix="netpolbench-")
     base, extra = os.path.join(tmp, "world.json"), os.path.join(tmp, "world-plus-one.json")
     empty = os.path.join(tmp, "world-no-policy.json")
@@ -204,7 +302,7 @@ def main():
         med = {k: statistics.median(v) for k, v in samples.items()}
         def paired(key, other):
             return statistics.median(p / o for p, o in zip(samples[f"{key}_policies"], samples[f"{key}_{other}"]))
-        print(f"NetworkPolicy benchmark: {args.policies} policies, {args.runs} interleaved rounds (order alternating), medians")
+        print(f"NetworkPolicy benchmark: {args.policies} policies ({args.policy_set} set), {args.runs} interleaved rounds (order alternating), medians")
         print("  (none: no table; empty: our table without policies, i.e. conntrack on; ratio: median of per-round policies/none)")
         verdicts = []
         for key, label, unit in (("gbps", "TCP throughput A->B   ", "Gbit/s"), ("rr", "TCP RR (1 connection) ", "/s"), ("crr", "TCP CRR (conn/request)", "/s")):
