@@ -2,7 +2,9 @@
 # Benchmarks (not tests). Sections:
 #   loopback, host-local, bridge, ours against Debian's Go reference plugins, measured in the
 #   tuning, bandwidth, firewall   same run, interleaved: medians and our/reference ratios
-#                                 (scripts/bench/cnibench.py);
+#                                 (scripts/bench/cnibench.py); bridge: also the floor of the
+#                                 ADD (bench/floor: the same kernel work in C) and user-space
+#                                 instruction counts of one ADD (callgrind, if valgrind is there);
 #   portmap                       same run, interleaved: medians and our/reference ratios
 #                                 (scripts/bench/cnibench.py; portmap: the bridge + host-local
 #                                 + portmap chain's ADD/DEL, hostPort DNAT throughput and
@@ -67,8 +69,16 @@ need() {
     done
 }
 
+# The floor of the bridge + host-local ADD figure (bench/floor/bridge_add_floor.c: the same
+# kernel requests from a small C program, libmnl), built with cc, and passed to cnibench.py.
+build_floor() {
+    make -s -C bench/floor O="$PWD/.build/floor" >&2
+    PY_ARGS+=(--floor "$PWD/.build/floor/bridge_add_floor")
+}
+
 if [ "$RUN_PY_ALL" = 1 ] || [ ${#PY_SECTIONS[@]} -gt 0 ]; then
     need loopback host-local bridge portmap
+    build_floor
     ONLY_ARGS=()
     if [ "$RUN_PY_ALL" = 0 ]; then ONLY_ARGS=(--only "$(IFS=,; echo "${PY_SECTIONS[*]}")"); fi
     python3 scripts/bench/cnibench.py --ours "$BIN_DIR" --reference "${SWIFT_CNI_REFERENCE_DIR:-/usr/lib/cni}" \

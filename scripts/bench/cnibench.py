@@ -274,6 +274,116 @@ def iperf3(server_ns, client_ns, address, seconds, port=None):
         server.wait()
 
 
+class BridgeFloor:
+    """The floor of the bridge + host-local ADD figure (bench/floor/bridge_add_floor.c): the
+    same kernel requests and store files as our ADD from a small C program, without CNI
+    parsing or Swift start-up. Its own node and pod namespaces and store; exec'd inside its
+    node like the plugins, interleaved with them. DEL is cleanup, untimed."""
+
+    def __init__(self, binary, tmp, bridge="swbrfloor", subnet="10.72.0.0/16"):
+        self.binary, self.bridge, self.subnet = binary, bridge, subnet
+        self.store = f"{tmp}/floor"
+        self.node, self.pod = Netns("br-node-floor"), Netns("br-pod-floor")
+        self.times = []
+
+    def argv(self, command, container_id):
+        return [self.binary, command, self.pod.path, "eth0", self.bridge, self.subnet, self.store, "bench-br", container_id]
+
+    def exec(self, command, container_id):
+        setns_thread(self.node.fd)
+        try:
+            start = time.perf_counter()
+            proc = subprocess.run(self.argv(command, container_id), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+            elapsed = time.perf_counter() - start
+        finally:
+            setns_thread(ORIGINAL_NETNS_FD)
+        if proc.returncode != 0:
+            raise RuntimeError(f"floor {command} failed ({proc.returncode}): {proc.stdout!r} {proc.stderr!r}")
+        return elapsed
+
+    def add(self, container_id):
+        self.times.append(self.exec("add", container_id))
+
+    def delete(self, container_id):
+        self.exec("del", container_id)
+        wait_until_no_veth(self.node, 5)
+
+    def print_add_row(self, ours, ref):
+        floor = statistics.median(self.times)
+        print(f"  {'  floor (same kernel work in C), median':<44} floor {ms(floor):7.3f} ms   "
+              f"ours/floor {ours / floor:5.2f}x   reference/floor {ref / floor:5.2f}x")
+
+    def remove(self):
+        self.node.remove()
+        self.pod.remove()
+
+
+def callgrind_instructions(argv, node, stdin=None, env=None):
+    """Instructions executed in user space by one exec (all threads; with the children it
+    execs: the reference's host-local), from callgrind: stable on a busy machine where wall
+    clock is not. Kernel work is not counted."""
+    setns_thread(node.fd)
+    try:
+        proc = subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes", "--callgrind-out-file=/dev/null",
+                               *argv], input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    finally:
+        setns_thread(ORIGINAL_NETNS_FD)
+    counts = [int(c.replace(",", "")) for c in
+              __import__("re").findall(r"==\d+== Collected : ([\d,]+)", proc.stderr.decode(errors="replace"))]
+    if proc.returncode != 0 or not counts:
+        raise RuntimeError(f"callgrind of {argv[0]} failed ({proc.returncode}): {proc.stderr[-500:]!r}")
+    return sum(counts)
+
+
+def bench_bridge_callgrind(args):
+    """One steady-state bridge + host-local ADD (bridge, gateway and rules in place) of ours,
+    the reference and the floor under callgrind. Ours runs from copies without DWARF
+    (`strip --strip-debug`): Debian 12's valgrind cannot read the Swift toolchain's DWARF 5."""
+    print("\nbridge + host-local ADD, instructions in user space (valgrind --tool=callgrind, one steady-state ADD per side)")
+    if shutil.which("valgrind") is None or shutil.which("strip") is None:
+        print("  skipped: valgrind or strip not installed")
+        return
+    tmp = tempfile.mkdtemp(prefix=f"swcni-bench-{RUN_ID}-")
+    spaces = []
+    try:
+        stripped = f"{tmp}/ours-bin"
+        os.mkdir(stripped)
+        for name in ("bridge", "host-local"):  # together: ours runs its sibling host-local in-process
+            sh("strip", "--strip-debug", "-o", f"{stripped}/{name}", args.ours_bin(name))
+        counts = {}
+        for who, binary, subnet in (("ours", f"{stripped}/bridge", "10.73.0.0/16"),
+                                    ("ref", args.ref_bin("bridge"), "10.74.0.0/16")):
+            node, pod = Netns(f"cg-node-{who}"), Netns(f"cg-pod-{who}")
+            spaces += [node, pod]
+            conf = bridge_conf(f"swcg{who}", f"{tmp}/{who}", subnet)
+            path = os.path.dirname(binary)
+            exec_plugin(binary, "ADD", conf, container_id="warm", netns=pod.path, path=path, node=node)
+            exec_plugin(binary, "DEL", conf, container_id="warm", netns=pod.path, path=path, node=node)
+            wait_until_no_veth(node, 5)
+            env = {"CNI_COMMAND": "ADD", "CNI_CONTAINERID": "cg", "CNI_NETNS": pod.path, "CNI_IFNAME": "eth0",
+                   "CNI_PATH": path, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+            try:
+                counts[who] = callgrind_instructions([binary], node, stdin=conf, env=env)
+            except RuntimeError as error:
+                log(f"cnibench: {error}")
+        floor = BridgeFloor(args.floor, tmp, bridge="swcgfloor", subnet="10.75.0.0/16")
+        spaces += [floor.node, floor.pod]
+        floor.add("warm")
+        floor.delete("warm")
+        counts["floor"] = callgrind_instructions(floor.argv("add", "cg"), floor.node)
+
+        def figure(who, label):
+            if who not in counts:
+                return f"{label} n/a (valgrind failed)"
+            return f"{label} {counts[who] / 1e6:8.2f} M  {label}/floor {counts[who] / counts['floor']:6.1f}x"
+        print(f"  floor {counts['floor'] / 1e6:6.2f} M instructions   {figure('ours', 'ours')}   {figure('ref', 'reference')}")
+    finally:
+        for ns in spaces:
+            ns.remove()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def bench_bridge(args):
     print("\nbridge + host-local (cniVersion 1.0.0, a node namespace per side, plugins exec'd inside it)")
     tmp = tempfile.mkdtemp(prefix=f"swcni-bench-{RUN_ID}-")
@@ -283,6 +393,7 @@ def bench_bridge(args):
     }
     nodes = {who: Netns(f"br-node-{who}") for who in sides}
     pods = []
+    floor = BridgeFloor(args.floor, tmp) if args.floor else None
     try:
         for who, side in sides.items():
             side["conf"] = bridge_conf(f"swbr{who}", f"{tmp}/{who}", side["subnet"])
@@ -295,12 +406,18 @@ def bench_bridge(args):
                 t, _ = exec_plugin(side["bin"], "ADD", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
                                    path=side["path"], node=nodes[who])
                 add[who].append(t)
+            if floor:
+                floor.add(f"c{i}")
             for who, side in sides.items():
                 t, _ = exec_plugin(side["bin"], "DEL", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
                                    path=side["path"], node=nodes[who])
                 dele[who].append(t)
                 wait_until_no_veth(nodes[who], 5)
+            if floor:
+                floor.delete(f"c{i}")
         row("bridge+host-local ADD median", statistics.median(add["ours"]), statistics.median(add["ref"]), target=0.4)
+        if floor:
+            floor.print_add_row(statistics.median(add["ours"]), statistics.median(add["ref"]))
         row("bridge+host-local DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]), target=0.3)
 
         # 64-way parallel ADD of N pods, each in its own namespace.
@@ -367,7 +484,11 @@ def bench_bridge(args):
             p.remove()
         for n in nodes.values():
             n.remove()
+        if floor:
+            floor.remove()
         shutil.rmtree(tmp, ignore_errors=True)
+    if args.floor:
+        bench_bridge_callgrind(args)
 
 
 def tuning_conf(data_dir, version="1.0.0"):
@@ -661,6 +782,8 @@ def main():
     parser.add_argument("--parallel-adds", type=int, default=512)
     parser.add_argument("--bridge-pods", type=int, default=500, help="pods in the parallel bridge ADD (default 500)")
     parser.add_argument("--iperf-seconds", type=int, default=5)
+    parser.add_argument("--floor", default=None,
+                        help="bench/floor's bridge_add_floor binary: a floor column next to the bridge ADD figure")
     parser.add_argument("--only", default="", help="comma-separated sections: " + ",".join(SECTIONS))
     args = parser.parse_args()
     args.ours_bin = lambda name: os.path.join(args.ours, name)
