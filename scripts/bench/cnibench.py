@@ -332,7 +332,8 @@ def callgrind_instructions(argv, node, stdin=None, env=None):
     counts = [int(c.replace(",", "")) for c in
               __import__("re").findall(r"==\d+== Collected : ([\d,]+)", proc.stderr.decode(errors="replace"))]
     if proc.returncode != 0 or not counts:
-        raise RuntimeError(f"callgrind of {argv[0]} failed ({proc.returncode}): {proc.stderr[-500:]!r}")
+        lines = [l for l in proc.stderr.decode(errors="replace").splitlines() if l.strip() and not l.startswith("==")]
+        raise RuntimeError(f"callgrind of {argv[0]} failed (exit {proc.returncode}): {lines[0] if lines else 'no count'}")
     return sum(counts)
 
 
