@@ -22,8 +22,8 @@
  *   sysctl ipv6 accept_ra=0 of the host veth      |
  *   SETLINK host veth: IFALIAS, MASTER, up        |
  *   -- nftables thread: lock /run/swift-cni/nftables.lock, dump tables, chains and the
- *      forward chain's rules of inet swcni_bridge; libnftables transaction only when the
- *      network's accepts are missing (first ADD on the node)
+ *      forward chain's rules of inet swcni_bridge; a libnftables transaction only for what
+ *      is missing of the network's accepts (the first ADD of the network on the node)
  *   join IPAM; setns(pod): accept_dad=0, arp_notify=1, ndisc_notify=1; setns(back)
  *   NEWADDR <ip>/<len> brd on <ifname>, SETLINK <ifname> up (pod)
  *   GETADDR dump of the bridge (host): gateway present (else NEWADDR + pin the bridge MAC)
@@ -491,9 +491,11 @@ static int nft_dump(struct mnl_socket *s, unsigned portid, unsigned seq, uint16_
     return ret < 0 && errno != ENOENT ? -1 : 0;
 }
 
-/* The first ADD of the network on this node: table, forward base chain, the network's
- * membership chain and its two accepts, in one libnftables JSON transaction (as ours). */
-static int nft_install(struct rules *r, const char *network_key) {
+/* What is missing of the network's accepts (all of it on the node's first ADD: table, forward
+ * base chain, the network's membership chain, the two rules), in one libnftables JSON
+ * transaction, as ours. (Ours also deletes the network's stale rules, with another bridge's
+ * digest: not a bench state, not in the floor.) */
+static int nft_install(struct rules *r) {
     void *lib = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
     if (!lib) { snprintf(r->what, sizeof r->what, "dlopen libnftables.so.1: %s", dlerror()); return -1; }
     void *(*ctx_new)(uint32_t) = (void *(*)(uint32_t))dlsym(lib, "nft_ctx_new");
@@ -512,18 +514,22 @@ static int nft_install(struct rules *r, const char *network_key) {
     buffer_error(ctx);
     set_output_flags(ctx, 1u << 4 /* NFT_CTX_OUTPUT_JSON: JSON input accepted */);
     char json[2048];
-    int n = snprintf(json, sizeof json,
-        "{\"nftables\":["
-        "{\"add\":{\"table\":{\"family\":\"inet\",\"name\":\"" NFT_TABLE "\"}}},"
-        "{\"add\":{\"chain\":{\"family\":\"inet\",\"table\":\"" NFT_TABLE "\",\"name\":\"forward\","
-        "\"type\":\"filter\",\"hook\":\"forward\",\"prio\":0,\"policy\":\"accept\"}}},"
-        "{\"add\":{\"chain\":{\"family\":\"inet\",\"table\":\"" NFT_TABLE "\",\"name\":\"%s\"}}},"
-        "{\"add\":{\"rule\":{\"family\":\"inet\",\"table\":\"" NFT_TABLE "\",\"chain\":\"forward\",\"expr\":%s,\"comment\":\"%s\"}}},"
-        "{\"add\":{\"rule\":{\"family\":\"inet\",\"table\":\"" NFT_TABLE "\",\"chain\":\"forward\",\"expr\":%s,\"comment\":\"%s\"}}}"
-        "]}",
-        r->member, r->expr[0], r->comments[0], r->expr[1], r->comments[1]);
-    (void)network_key;
-    int rc = n < (int)sizeof json ? run(ctx, json) : -1;
+    size_t n = snprintf(json, sizeof json, "{\"nftables\":[");
+#define APPEND(...) n += snprintf(json + n, n < sizeof json ? sizeof json - n : 0, __VA_ARGS__)
+    if (!r->table) APPEND("{\"add\":{\"table\":{\"family\":\"inet\",\"name\":\"" NFT_TABLE "\"}}},");
+    if (!r->forward_chain)
+        APPEND("{\"add\":{\"chain\":{\"family\":\"inet\",\"table\":\"" NFT_TABLE "\",\"name\":\"forward\","
+               "\"type\":\"filter\",\"hook\":\"forward\",\"prio\":0,\"policy\":\"accept\"}}},");
+    if (!r->member_chain)
+        APPEND("{\"add\":{\"chain\":{\"family\":\"inet\",\"table\":\"" NFT_TABLE "\",\"name\":\"%s\"}}},", r->member);
+    for (int i = 0; i < 2; i++)
+        if (!(r->accepts_found & (1 << i)))
+            APPEND("{\"add\":{\"rule\":{\"family\":\"inet\",\"table\":\"" NFT_TABLE "\",\"chain\":\"forward\","
+                   "\"expr\":%s,\"comment\":\"%s\"}}},", r->expr[i], r->comments[i]);
+    if (n < sizeof json) n--; /* over the last comma */
+    APPEND("]}");
+#undef APPEND
+    int rc = n < sizeof json ? run(ctx, json) : -1;
     if (rc != 0) snprintf(r->what, sizeof r->what, "libnftables: %s", get_error(ctx));
     ctx_free(ctx);
     return rc;
@@ -564,18 +570,13 @@ static void *rules_thread(void *arg) {
     }
     int rc = nft_dump(s, portid, 2, NFT_MSG_GETTABLE, NULL, nft_table_msg_cb, r);
     if (rc == 0 && r->table) rc = nft_dump(s, portid, 3, NFT_MSG_GETCHAIN, NULL, nft_chain_cb, r);
-    if (rc == 0 && r->table && r->member_chain && r->forward_chain)
+    if (rc == 0 && r->table && r->forward_chain)
         rc = nft_dump(s, portid, 4, NFT_MSG_GETRULE, "forward", nft_rule_cb, r);
     if (rc != 0) {
         snprintf(r->what, sizeof r->what, "nftables dump: %m");
         r->error = errno;
-    } else if (!r->table) {
-        if (nft_install(r, network_key) != 0) r->error = EIO;
-    } else if (!(r->member_chain && r->forward_chain && r->accepts_found == 3)) {
-        /* A table holding other networks' rules: ours adds the missing pieces; the floor
-         * covers only the bench's two states (nothing yet, everything in place). */
-        snprintf(r->what, sizeof r->what, "table inet " NFT_TABLE " exists without this network's accepts: not handled by the floor");
-        r->error = ENOTSUP;
+    } else if (!(r->table && r->member_chain && r->forward_chain && r->accepts_found == 3)) {
+        if (nft_install(r) != 0) r->error = EIO;
     }
     close(lock);
     mnl_socket_close(s);

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Checks that the bench's floor (bridge_add_floor) configures the kernel as our bridge
-plugin does: each side gets a node namespace and two pod namespaces, ADDs container c0 to
-the first pod (bridge, nftables table and store created) and c1 to the second (everything in
-place: the bench's steady state), then the kernel state and the host-local store of the two
+plugin does: each side gets a node namespace and three pod namespaces, ADDs container c0 to
+the first pod (bridge, nftables table and store created), c1 to the second (everything in
+place: the bench's steady state) and c2 to the third on a second network and bridge (its
+accepts join the existing table), then the kernel state and the host-local store of the two
 node namespaces and of their pods are compared: links with details (`ip -d link`), bridge
 ports (`bridge link`, `bridge vlan`), addresses, routes of every table, every interface's
 IPv4 and IPv6 sysctls and the global forwarding ones, the nftables ruleset (with handles),
@@ -27,9 +28,10 @@ import time
 import uuid
 
 RUN = uuid.uuid4().hex[:6]
-NETWORK = "floorchk"
-BRIDGE = "swflchk0"
-SUBNET = "10.71.0.0/24"
+# (network, bridge, subnet) of each pod: two on the first network, then one on a second network
+# whose accepts join the nftables table the first one made.
+PODS = [("floorchk", "swflchk0", "10.71.0.0/24"), ("floorchk", "swflchk0", "10.71.0.0/24"),
+        ("floorchk2", "swflchk1", "10.71.1.0/24")]
 
 
 def run(*args, check=True, **kw):
@@ -40,10 +42,10 @@ def ns_exec(ns, *args):
     return run("ip", "netns", "exec", ns, *args).stdout
 
 
-def add_ours(args, node, pod, cid, store):
+def add_ours(args, node, pod, cid, store, network, bridge, subnet):
     conf = json.dumps({
-        "cniVersion": "1.0.0", "name": NETWORK, "type": "bridge", "bridge": BRIDGE, "isGateway": True,
-        "ipam": {"type": "host-local", "dataDir": store, "ranges": [[{"subnet": SUBNET}]]},
+        "cniVersion": "1.0.0", "name": network, "type": "bridge", "bridge": bridge, "isGateway": True,
+        "ipam": {"type": "host-local", "dataDir": store, "ranges": [[{"subnet": subnet}]]},
     })
     env = {"CNI_COMMAND": "ADD", "CNI_CONTAINERID": cid, "CNI_NETNS": f"/run/netns/{pod}", "CNI_IFNAME": "eth0",
            "CNI_PATH": args.ours, "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
@@ -53,9 +55,9 @@ def add_ours(args, node, pod, cid, store):
         raise RuntimeError(f"our bridge ADD {cid} failed: {out.stdout} {out.stderr}")
 
 
-def add_floor(args, node, pod, cid, store):
-    out = subprocess.run(["ip", "netns", "exec", node, args.floor, "add", f"/run/netns/{pod}", "eth0", BRIDGE, SUBNET,
-                          store, NETWORK, cid], capture_output=True, text=True)
+def add_floor(args, node, pod, cid, store, network, bridge, subnet):
+    out = subprocess.run(["ip", "netns", "exec", node, args.floor, "add", f"/run/netns/{pod}", "eth0", bridge, subnet,
+                          store, network, cid], capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"floor ADD {cid} failed: {out.stdout} {out.stderr}")
 
@@ -155,14 +157,14 @@ def store_listing(store):
 
 
 def side(args, who, add, tmp):
-    node, pods = f"swcni-fl-{RUN}-{who}-n", [f"swcni-fl-{RUN}-{who}-p{i}" for i in range(2)]
+    node, pods = f"swcni-fl-{RUN}-{who}-n", [f"swcni-fl-{RUN}-{who}-p{i}" for i in range(len(PODS))]
     store = os.path.join(tmp, who)
     for ns in [node] + pods:
         run("ip", "netns", "add", ns)
     try:
         ns_exec(node, "ip", "link", "set", "lo", "up")
         for i, pod in enumerate(pods):
-            add(args, node, pod, f"c{i}", store)
+            add(args, node, pod, f"c{i}", store, *PODS[i])
         # The host veths' IPv6 DAD (on by default in the node) settles within ~1 s.
         deadline = time.monotonic() + 5
         while "tentative" in ns_exec(node, "ip", "addr") and time.monotonic() < deadline:
@@ -206,7 +208,8 @@ def main():
         print(f"check_floor: {differences} of {compared} observations differ")
         return 1
     print(f"check_floor: ours and the floor agree on all {compared} observations "
-          "(node: links, bridge ports, VLANs, addresses, routes, sysctls, nftables; 2 pods: links, addresses, routes, sysctls; store files)")
+          f"(node: links, bridge ports, VLANs, addresses, routes, sysctls, nftables; {len(PODS)} pods: links, addresses, routes, "
+          "sysctls; store files)")
     return 0
 
 

@@ -281,26 +281,31 @@ class BridgeFloor:
     node like the plugins, interleaved with them. DEL is cleanup, untimed."""
 
     def __init__(self, binary, tmp, bridge="swbrfloor", subnet="10.72.0.0/16"):
-        self.binary, self.bridge, self.subnet = binary, bridge, subnet
+        self.binary, self.bridge, self.subnet, self.network = binary, bridge, subnet, "bench-br"
         self.store = f"{tmp}/floor"
         self.node, self.pod = Netns("br-node-floor"), Netns("br-pod-floor")
         self.times = []
 
-    def argv(self, command, container_id):
-        return [self.binary, command, self.pod.path, "eth0", self.bridge, self.subnet, self.store, "bench-br", container_id]
+    def argv(self, command, container_id, pod_path=None):
+        return [self.binary, command, pod_path or self.pod.path, "eth0", self.bridge, self.subnet, self.store, self.network,
+                container_id]
 
-    def exec(self, command, container_id):
+    def exec_in(self, command, container_id, pod_path=None):
+        """(wall time, stdout) of one exec in the floor's node namespace."""
         setns_thread(self.node.fd)
         try:
             start = time.perf_counter()
-            proc = subprocess.run(self.argv(command, container_id), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)
+            proc = subprocess.run(self.argv(command, container_id, pod_path), stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             elapsed = time.perf_counter() - start
         finally:
             setns_thread(ORIGINAL_NETNS_FD)
         if proc.returncode != 0:
             raise RuntimeError(f"floor {command} failed ({proc.returncode}): {proc.stdout!r} {proc.stderr!r}")
-        return elapsed
+        return elapsed, proc.stdout.decode()
+
+    def exec(self, command, container_id):
+        return self.exec_in(command, container_id)[0]
 
     def add(self, container_id):
         self.times.append(self.exec("add", container_id))
@@ -313,6 +318,29 @@ class BridgeFloor:
         floor = statistics.median(self.times)
         print(f"  {'  floor (same kernel work in C), median':<44} floor {ms(floor):7.3f} ms   "
               f"ours/floor {ours / floor:5.2f}x   reference/floor {ref / floor:5.2f}x")
+
+    def parallel_add_rate(self, count, tmp):
+        """ADD/s of `count` pods, each in its own namespace, 64 at a time, on a bridge of its own
+        (as the plugins' parallel figure); DEL and namespaces afterwards, untimed."""
+        names = [f"swcni-bench-{RUN_ID}-floor-p{i}" for i in range(count)]
+        make_netns_batch(names)
+        saved = (self.store, self.bridge, self.network)
+        self.store, self.bridge, self.network = f"{tmp}/floor-par", "swbpfloor", "bench-par"
+        try:
+            start = time.perf_counter()
+            with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+                addresses = [out.split()[0] for out in pool.map(lambda n: self.exec_in("add", n[-12:].replace("-", "x"),
+                                                                                       f"/run/netns/{n}")[1], names)]
+            elapsed = time.perf_counter() - start
+            dupes = len(addresses) - len(set(addresses))
+            with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+                list(pool.map(lambda n: self.exec_in("del", n[-12:].replace("-", "x"), f"/run/netns/{n}"), names))
+            wait_until_no_veth(self.node, 120)
+        finally:
+            delete_netns_batch(names)
+            self.store, self.bridge, self.network = saved
+        print(f"  {'floor':<10} {count / elapsed:8.1f} ADD/s   ({elapsed:.2f} s, duplicate addresses: {dupes})")
+        return count / elapsed
 
     def remove(self):
         self.node.remove()
@@ -451,10 +479,14 @@ def bench_bridge(args):
                 wait_until_no_veth(nodes[who], 120)
             finally:
                 delete_netns_batch(names)
+        if floor:
+            rates["floor"] = floor.parallel_add_rate(count, tmp)
         ratio = rates["ours"] / rates["ref"]
         ok = ratio >= 2.0
         TARGETS.append(("bridge 64-way parallel ADD throughput ours/reference", ratio, ">= 2.0", ok))
         print(f"  throughput ratio ours/reference: {ratio:.2f}x  target >= 2.00x: {'PASS' if ok else 'MISS'}")
+        if floor:
+            print(f"  throughput ratio ours/floor: {rates['ours'] / rates['floor']:.2f}x   reference/floor: {rates['ref'] / rates['floor']:.2f}x")
 
         # Same-node pod-to-pod TCP throughput through each side's bridge.
         print(f"\nsame-node pod-to-pod iperf3 TCP throughput ({args.iperf_seconds} s per run, 5 runs per side, interleaved, order reversed every other round)")
