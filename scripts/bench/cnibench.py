@@ -11,6 +11,7 @@ import concurrent.futures
 import ctypes
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -295,7 +296,8 @@ class BridgeFloor:
         setns_thread(self.node.fd)
         try:
             start = time.perf_counter()
-            proc = subprocess.run(self.argv(command, container_id, pod_path), stdin=subprocess.DEVNULL,
+            # An empty stdin pipe: the harness does for the floor what it does for the plugins.
+            proc = subprocess.run(self.argv(command, container_id, pod_path), input=b"",
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             elapsed = time.perf_counter() - start
         finally:
@@ -358,7 +360,7 @@ def callgrind_instructions(argv, node, stdin=None, env=None):
     finally:
         setns_thread(ORIGINAL_NETNS_FD)
     counts = [int(c.replace(",", "")) for c in
-              __import__("re").findall(r"==\d+== Collected : ([\d,]+)", proc.stderr.decode(errors="replace"))]
+              re.findall(r"==\d+== Collected : ([\d,]+)", proc.stderr.decode(errors="replace"))]
     if proc.returncode != 0 or not counts:
         lines = [l for l in proc.stderr.decode(errors="replace").splitlines() if l.strip() and not l.startswith("==")]
         raise RuntimeError(f"callgrind of {argv[0]} failed (exit {proc.returncode}): {lines[0] if lines else 'no count'}")
