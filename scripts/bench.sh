@@ -3,8 +3,9 @@
 #   loopback, host-local, bridge, ours against Debian's Go reference plugins, measured in the
 #   tuning, bandwidth, firewall   same run, interleaved: medians and our/reference ratios
 #                                 (scripts/bench/cnibench.py); bridge: also the floor of the
-#                                 ADD (bench/floor: the same kernel work in C) and user-space
-#                                 instruction counts of one ADD (callgrind, if valgrind is there);
+#                                 ADD (bench/floor: the same kernel work in C), the ADD's CPU
+#                                 time (user + system) and user-space instruction counts of one
+#                                 ADD (callgrind, if valgrind is there), ours/reference/floor;
 #   portmap                       same run, interleaved: medians and our/reference ratios
 #                                 (scripts/bench/cnibench.py; portmap: the bridge + host-local
 #                                 + portmap chain's ADD/DEL, hostPort DNAT throughput and
