@@ -2,7 +2,10 @@
 # Benchmarks (not tests). Sections:
 #   loopback, host-local, bridge, ours against Debian's Go reference plugins, measured in the
 #   tuning, bandwidth, firewall   same run, interleaved: medians and our/reference ratios
-#                                 (scripts/bench/cnibench.py);
+#                                 (scripts/bench/cnibench.py); bridge: also the floor of the
+#                                 ADD (bench/floor: the same kernel work in C), the ADD's CPU
+#                                 time (user + system) and user-space instruction counts of one
+#                                 ADD (callgrind, if valgrind is there), ours/reference/floor;
 #   portmap                       same run, interleaved: medians and our/reference ratios
 #                                 (scripts/bench/cnibench.py; portmap: the bridge + host-local
 #                                 + portmap chain's ADD/DEL, hostPort DNAT throughput and
@@ -67,8 +70,20 @@ need() {
     done
 }
 
+# The floor of the bridge + host-local ADD figure (bench/floor/bridge_add_floor.c: the same
+# kernel requests from a small C program, libmnl), built with cc, and passed to cnibench.py.
+# Without a C compiler or libmnl-dev the figures come without the floor column.
+build_floor() {
+    if make -s -C bench/floor O="$PWD/.build/floor" >&2; then
+        PY_ARGS+=(--floor "$PWD/.build/floor/bridge_add_floor")
+    else
+        echo "bench.sh: could not build bench/floor (cc, libmnl-dev): no floor column" >&2
+    fi
+}
+
 if [ "$RUN_PY_ALL" = 1 ] || [ ${#PY_SECTIONS[@]} -gt 0 ]; then
     need loopback host-local bridge portmap
+    build_floor
     ONLY_ARGS=()
     if [ "$RUN_PY_ALL" = 0 ]; then ONLY_ARGS=(--only "$(IFS=,; echo "${PY_SECTIONS[*]}")"); fi
     python3 scripts/bench/cnibench.py --ours "$BIN_DIR" --reference "${SWIFT_CNI_REFERENCE_DIR:-/usr/lib/cni}" \

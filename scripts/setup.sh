@@ -41,9 +41,10 @@ if [ "$DEPS" = 1 ]; then
     # throughput benchmarks; make for the fuzz targets (Fuzz/Makefile, scripts/fuzz.sh);
     # podman (CNI backend, runc: crun refuses hybrid cgroups), busybox-static (its local test
     # image) and conntrack for the podman acceptance tests; bird2 (BIRD 2) for the vxlan
-    # plugin's routing mode "bgp".
+    # plugin's routing mode "bgp". gcc (with libmnl-dev) builds the bench's floor (bench/floor),
+    # valgrind counts the instructions of one bridge ADD (scripts/bench.sh).
     apt-get install -y -qq --no-install-recommends \
-        pkg-config libmnl-dev libnftables-dev libbpf-dev make \
+        pkg-config libmnl-dev libnftables-dev libbpf-dev make gcc libc6-dev valgrind \
         iproute2 nftables procps util-linux bpftool \
         iputils-ping containernetworking-plugins iperf3 python3 \
         podman runc busybox-static conntrack bird2 >/dev/null

@@ -11,6 +11,8 @@ import concurrent.futures
 import ctypes
 import json
 import os
+import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -274,6 +276,193 @@ def iperf3(server_ns, client_ns, address, seconds, port=None):
         server.wait()
 
 
+class BridgeFloor:
+    """The floor of the bridge + host-local ADD figure (bench/floor/bridge_add_floor.c): the
+    same kernel requests and store files as our ADD from a small C program, without CNI
+    parsing or Swift start-up. Its own node and pod namespaces and store; exec'd inside its
+    node like the plugins, interleaved with them. DEL is cleanup, untimed."""
+
+    def __init__(self, binary, tmp, bridge="swbrfloor", subnet="10.72.0.0/16"):
+        self.binary, self.bridge, self.subnet, self.network = binary, bridge, subnet, "bench-br"
+        self.store = f"{tmp}/floor"
+        self.node, self.pod = Netns("br-node-floor"), Netns("br-pod-floor")
+        self.times = []
+
+    def argv(self, command, container_id, pod_path=None):
+        return [self.binary, command, pod_path or self.pod.path, "eth0", self.bridge, self.subnet, self.store, self.network,
+                container_id]
+
+    def exec_in(self, command, container_id, pod_path=None):
+        """(wall time, stdout) of one exec in the floor's node namespace."""
+        setns_thread(self.node.fd)
+        try:
+            start = time.perf_counter()
+            # An empty stdin pipe: the harness does for the floor what it does for the plugins.
+            proc = subprocess.run(self.argv(command, container_id, pod_path), input=b"",
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            elapsed = time.perf_counter() - start
+        finally:
+            setns_thread(ORIGINAL_NETNS_FD)
+        if proc.returncode != 0:
+            raise RuntimeError(f"floor {command} failed ({proc.returncode}): {proc.stdout!r} {proc.stderr!r}")
+        return elapsed, proc.stdout.decode()
+
+    def exec(self, command, container_id):
+        return self.exec_in(command, container_id)[0]
+
+    def add(self, container_id):
+        self.times.append(self.exec("add", container_id))
+
+    def delete(self, container_id):
+        self.exec("del", container_id)
+        wait_until_no_veth(self.node, 5)
+
+    def print_add_row(self, ours, ref):
+        floor = statistics.median(self.times)
+        print(f"  {'  floor (same kernel work in C), median':<44} floor {ms(floor):7.3f} ms   "
+              f"ours/floor {ours / floor:5.2f}x   reference/floor {ref / floor:5.2f}x")
+
+    def parallel_add_rate(self, count, tmp):
+        """ADD/s of `count` pods, each in its own namespace, 64 at a time, on a bridge of its own
+        (as the plugins' parallel figure); DEL and namespaces afterwards, untimed."""
+        names = [f"swcni-bench-{RUN_ID}-floor-p{i}" for i in range(count)]
+        make_netns_batch(names)
+        saved = (self.store, self.bridge, self.network)
+        self.store, self.bridge, self.network = f"{tmp}/floor-par", "swbpfloor", "bench-par"
+        try:
+            start = time.perf_counter()
+            with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+                addresses = [out.split()[0] for out in pool.map(lambda n: self.exec_in("add", n[-12:].replace("-", "x"),
+                                                                                       f"/run/netns/{n}")[1], names)]
+            elapsed = time.perf_counter() - start
+            dupes = len(addresses) - len(set(addresses))
+            with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+                list(pool.map(lambda n: self.exec_in("del", n[-12:].replace("-", "x"), f"/run/netns/{n}"), names))
+            wait_until_no_veth(self.node, 120)
+        finally:
+            delete_netns_batch(names)
+            self.store, self.bridge, self.network = saved
+        print(f"  {'floor':<10} {count / elapsed:8.1f} ADD/s   ({elapsed:.2f} s, duplicate addresses: {dupes})")
+        return count / elapsed
+
+    def remove(self):
+        self.node.remove()
+        self.pod.remove()
+
+
+def callgrind_instructions(argv, node, stdin=None, env=None):
+    """Instructions executed in user space by one exec (all threads; with the children it
+    execs: the reference's host-local), from callgrind: stable on a busy machine where wall
+    clock is not. Kernel work is not counted."""
+    setns_thread(node.fd)
+    try:
+        proc = subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes", "--callgrind-out-file=/dev/null",
+                               *argv], input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    finally:
+        setns_thread(ORIGINAL_NETNS_FD)
+    counts = [int(c.replace(",", "")) for c in
+              re.findall(r"==\d+== Collected : ([\d,]+)", proc.stderr.decode(errors="replace"))]
+    if proc.returncode != 0 or not counts:
+        lines = [l for l in proc.stderr.decode(errors="replace").splitlines() if l.strip() and not l.startswith("==")]
+        raise RuntimeError(f"callgrind of {argv[0]} failed (exit {proc.returncode}): {lines[0] if lines else 'no count'}")
+    return sum(counts)
+
+
+def bench_bridge_callgrind(args):
+    """One steady-state bridge + host-local ADD (bridge, gateway and rules in place) of ours,
+    the reference and the floor under callgrind. Ours runs from copies without DWARF
+    (`strip --strip-debug`): Debian 12's valgrind cannot read the Swift toolchain's DWARF 5."""
+    print("\nbridge + host-local ADD, instructions in user space (valgrind --tool=callgrind, one steady-state ADD per side)")
+    if shutil.which("valgrind") is None or shutil.which("strip") is None:
+        print("  skipped: valgrind or strip not installed")
+        return
+    tmp = tempfile.mkdtemp(prefix=f"swcni-bench-{RUN_ID}-")
+    spaces = []
+    try:
+        stripped = f"{tmp}/ours-bin"
+        os.mkdir(stripped)
+        for name in ("bridge", "host-local"):  # together: ours runs its sibling host-local in-process
+            sh("strip", "--strip-debug", "-o", f"{stripped}/{name}", args.ours_bin(name))
+        counts = {}
+        for who, binary, subnet in (("ours", f"{stripped}/bridge", "10.73.0.0/16"),
+                                    ("ref", args.ref_bin("bridge"), "10.74.0.0/16")):
+            node, pod = Netns(f"cg-node-{who}"), Netns(f"cg-pod-{who}")
+            spaces += [node, pod]
+            conf = bridge_conf(f"swcg{who}", f"{tmp}/{who}", subnet)
+            path = os.path.dirname(binary)
+            exec_plugin(binary, "ADD", conf, container_id="warm", netns=pod.path, path=path, node=node)
+            exec_plugin(binary, "DEL", conf, container_id="warm", netns=pod.path, path=path, node=node)
+            wait_until_no_veth(node, 5)
+            env = {"CNI_COMMAND": "ADD", "CNI_CONTAINERID": "cg", "CNI_NETNS": pod.path, "CNI_IFNAME": "eth0",
+                   "CNI_PATH": path, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+            try:
+                counts[who] = callgrind_instructions([binary], node, stdin=conf, env=env)
+            except RuntimeError as error:
+                log(f"cnibench: {error}")
+        floor = BridgeFloor(args.floor, tmp, bridge="swcgfloor", subnet="10.75.0.0/16")
+        spaces += [floor.node, floor.pod]
+        floor.add("warm")
+        floor.delete("warm")
+        counts["floor"] = callgrind_instructions(floor.argv("add", "cg"), floor.node)
+
+        def figure(who, label):
+            if who not in counts:
+                return f"{label} n/a (valgrind failed)"
+            return f"{label} {counts[who] / 1e6:8.2f} M  {label}/floor {counts[who] / counts['floor']:6.1f}x"
+        print(f"  floor {counts['floor'] / 1e6:6.2f} M instructions   {figure('ours', 'ours')}   {figure('ref', 'reference')}")
+    finally:
+        for ns in spaces:
+            ns.remove()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def child_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bench_bridge_cpu(args, runs=30):
+    """CPU time (user + system, from the rusage of waited-for children: the reference's
+    host-local included) of steady-state bridge + host-local ADDs of ours, the reference and
+    the floor, interleaved: unlike wall time it does not count waiting for a busy CPU; unlike
+    callgrind it counts the kernel's work."""
+    print(f"\nbridge + host-local ADD, CPU time user + system (rusage of the exec'd process and its children; {runs} interleaved ADDs per side)")
+    tmp = tempfile.mkdtemp(prefix=f"swcni-bench-{RUN_ID}-")
+    spaces = []
+    try:
+        sides = {}
+        for who, binary, subnet in (("ours", args.ours_bin("bridge"), "10.76.0.0/16"),
+                                    ("ref", args.ref_bin("bridge"), "10.77.0.0/16")):
+            node, pod = Netns(f"cpu-node-{who}"), Netns(f"cpu-pod-{who}")
+            spaces += [node, pod]
+            sides[who] = (binary, node, pod, bridge_conf(f"swcpu{who}", f"{tmp}/{who}", subnet))
+        floor = BridgeFloor(args.floor, tmp, bridge="swcpufloor", subnet="10.78.0.0/16")
+        spaces += [floor.node, floor.pod]
+        cpu = {"ours": [], "ref": [], "floor": []}
+        for i in range(runs + 1):  # the first ADD creates bridge and rules: not counted
+            for who, (binary, node, pod, conf) in sides.items():
+                before = child_cpu_seconds()
+                exec_plugin(binary, "ADD", conf, container_id=f"c{i}", netns=pod.path, path=os.path.dirname(binary), node=node)
+                if i:
+                    cpu[who].append(child_cpu_seconds() - before)
+            before = child_cpu_seconds()
+            floor.exec("add", f"c{i}")
+            if i:
+                cpu["floor"].append(child_cpu_seconds() - before)
+            for who, (binary, node, pod, conf) in sides.items():
+                exec_plugin(binary, "DEL", conf, container_id=f"c{i}", netns=pod.path, path=os.path.dirname(binary), node=node)
+                wait_until_no_veth(node, 5)
+            floor.delete(f"c{i}")
+        med = {who: statistics.median(v) for who, v in cpu.items()}
+        print(f"  ours {ms(med['ours']):7.3f} ms   reference {ms(med['ref']):7.3f} ms   floor {ms(med['floor']):7.3f} ms"
+              f"   ours/floor {med['ours'] / med['floor']:5.2f}x   reference/floor {med['ref'] / med['floor']:5.2f}x"
+              f"   ours/reference {med['ours'] / med['ref']:5.2f}x")
+    finally:
+        for ns in spaces:
+            ns.remove()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def bench_bridge(args):
     print("\nbridge + host-local (cniVersion 1.0.0, a node namespace per side, plugins exec'd inside it)")
     tmp = tempfile.mkdtemp(prefix=f"swcni-bench-{RUN_ID}-")
@@ -283,6 +472,7 @@ def bench_bridge(args):
     }
     nodes = {who: Netns(f"br-node-{who}") for who in sides}
     pods = []
+    floor = BridgeFloor(args.floor, tmp) if args.floor else None
     try:
         for who, side in sides.items():
             side["conf"] = bridge_conf(f"swbr{who}", f"{tmp}/{who}", side["subnet"])
@@ -295,12 +485,18 @@ def bench_bridge(args):
                 t, _ = exec_plugin(side["bin"], "ADD", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
                                    path=side["path"], node=nodes[who])
                 add[who].append(t)
+            if floor:
+                floor.add(f"c{i}")
             for who, side in sides.items():
                 t, _ = exec_plugin(side["bin"], "DEL", side["conf"], container_id=f"c{i}", netns=side["pod"].path,
                                    path=side["path"], node=nodes[who])
                 dele[who].append(t)
                 wait_until_no_veth(nodes[who], 5)
+            if floor:
+                floor.delete(f"c{i}")
         row("bridge+host-local ADD median", statistics.median(add["ours"]), statistics.median(add["ref"]), target=0.4)
+        if floor:
+            floor.print_add_row(statistics.median(add["ours"]), statistics.median(add["ref"]))
         row("bridge+host-local DEL median", statistics.median(dele["ours"]), statistics.median(dele["ref"]), target=0.3)
 
         # 64-way parallel ADD of N pods, each in its own namespace.
@@ -333,10 +529,14 @@ def bench_bridge(args):
                 wait_until_no_veth(nodes[who], 120)
             finally:
                 delete_netns_batch(names)
+        if floor:
+            rates["floor"] = floor.parallel_add_rate(count, tmp)
         ratio = rates["ours"] / rates["ref"]
         ok = ratio >= 2.0
         TARGETS.append(("bridge 64-way parallel ADD throughput ours/reference", ratio, ">= 2.0", ok))
         print(f"  throughput ratio ours/reference: {ratio:.2f}x  target >= 2.00x: {'PASS' if ok else 'MISS'}")
+        if floor:
+            print(f"  throughput ratio ours/floor: {rates['ours'] / rates['floor']:.2f}x   reference/floor: {rates['ref'] / rates['floor']:.2f}x")
 
         # Same-node pod-to-pod TCP throughput through each side's bridge.
         print(f"\nsame-node pod-to-pod iperf3 TCP throughput ({args.iperf_seconds} s per run, 5 runs per side, interleaved, order reversed every other round)")
@@ -367,7 +567,12 @@ def bench_bridge(args):
             p.remove()
         for n in nodes.values():
             n.remove()
+        if floor:
+            floor.remove()
         shutil.rmtree(tmp, ignore_errors=True)
+    if args.floor:
+        bench_bridge_cpu(args)
+        bench_bridge_callgrind(args)
 
 
 def tuning_conf(data_dir, version="1.0.0"):
@@ -661,6 +866,8 @@ def main():
     parser.add_argument("--parallel-adds", type=int, default=512)
     parser.add_argument("--bridge-pods", type=int, default=500, help="pods in the parallel bridge ADD (default 500)")
     parser.add_argument("--iperf-seconds", type=int, default=5)
+    parser.add_argument("--floor", default=None,
+                        help="bench/floor's bridge_add_floor binary: a floor column next to the bridge ADD figure")
     parser.add_argument("--only", default="", help="comma-separated sections: " + ",".join(SECTIONS))
     args = parser.parse_args()
     args.ours_bin = lambda name: os.path.join(args.ours, name)
