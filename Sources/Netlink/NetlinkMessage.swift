@@ -17,7 +17,11 @@ final class NetlinkMessage {
 
     init(type: UInt16, flags: Int32) {
         buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.capacity, alignment: 8)
-        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: Self.capacity)
+        // Not zeroed as a whole: libmnl zeroes the header and extra headers, `put` zeroes an
+        // attribute's room before libmnl fills it (Debian's libmnl leaves its padding as it
+        // finds it), and only the first `nlmsg_len` bytes are ever sent. Zeroing 16 KiB per
+        // request was ~7 % of a bridge ADD's user-space instructions.
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<nlmsghdr>.size)
         header = mnl_nlmsg_put_header(buffer)
         header.pointee.nlmsg_type = type
         header.pointee.nlmsg_flags = UInt16(truncatingIfNeeded: flags)
@@ -45,6 +49,7 @@ final class NetlinkMessage {
 
     /// Appends one attribute with the given payload bytes.
     func put(_ type: UInt16, _ payload: [UInt8]) {
+        zeroTail(MemoryLayout<nlattr>.size + payload.count)
         let ok = payload.withUnsafeBytes { raw in
             mnl_attr_put_check(header, Self.capacity, type, payload.count, raw.baseAddress)
         }
@@ -56,6 +61,13 @@ final class NetlinkMessage {
     func put(_ type: UInt16, u32 value: UInt32) { put(type, ByteCoding.bytes(value)) }
     func put(_ type: UInt16, i32 value: Int32) { put(type, ByteCoding.bytes(value)) }
     func put(_ type: UInt16, string value: String) { put(type, ByteCoding.cString(value)) }
+
+    /// Zeroes the next `count` bytes (aligned to 4, within the buffer) after the message.
+    private func zeroTail(_ count: Int) {
+        let offset = Int(header.pointee.nlmsg_len)
+        let length = min((count + 3) & ~3, Self.capacity - offset)
+        if length > 0 { (buffer + offset).initializeMemory(as: UInt8.self, repeating: 0, count: length) }
+    }
 
     /// Opens a nested attribute (flagged `NLA_F_NESTED`), runs `body` to fill it, closes it.
     func nest(_ type: UInt16, _ body: (NetlinkMessage) -> Void) {
