@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CNISpec
+import SystemSupport
 
 /// Linux flags Glibc's module map does not export (values from <linux/fcntl.h>, the same on
 /// x86_64 and arm64).

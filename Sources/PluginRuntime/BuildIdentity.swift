@@ -1,4 +1,5 @@
 import CBuildIdentity
+import SystemSupport
 
 /// The identity of the swift-cni build a binary comes from: `"swift-cni <version> <token>"`,
 /// compiled once per build into every binary of the package (`Sources/CBuildIdentity`), both
