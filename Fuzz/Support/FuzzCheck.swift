@@ -1,5 +1,6 @@
 // Property checks of the fuzz targets: a violated property is a finding, so it aborts the
 // process (libFuzzer then saves the input as a crash-* file) after saying what was violated.
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -7,7 +7,7 @@ import SystemSupport
 /// passed through, its error code passed back unchanged.
 ///
 /// `runner` runs the executable that `CNI_PATH` resolves; the default execs it. A plugin may
-/// pass its own (the bridge runs its sibling host-local in-process, see `IPAMDriver`): the
+/// pass its own (the bridge runs its sibling host-local in-process, see `InProcessIPAM`): the
 /// search, the error for a missing plugin and the reading of the outcome stay the same.
 public enum IPAMDelegate {
     /// Runs the found IPAM executable for `command` and returns its exit status and stdout.
