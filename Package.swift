@@ -172,6 +172,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec", "JSONSupport", "PluginRuntime"], exclude: ["Golden"]),
+        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
         .testTarget(name: "PluginRuntimeTests", dependencies: ["PluginRuntime", "CNISpec", "JSONSupport", "SystemSupport"]),
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec", "JSONSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec", "JSONSupport"]),
