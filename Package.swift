@@ -52,6 +52,7 @@ let package = Package(
         .executable(name: "portmap", targets: ["portmap"]),
         .executable(name: "firewall", targets: ["firewall"]),
         .library(name: "CNISpec", targets: ["CNISpec"]),
+        .library(name: "PluginRuntime", targets: ["PluginRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -69,89 +70,125 @@ let package = Package(
             providers: [.apt(["libnftables-dev"])]),
 
         // MARK: Libraries
+        // Layers, bottom up: SystemSupport (system calls, no CNI knowledge) → JSONSupport →
+        // CNISpec (the specification, pure) → PluginRuntime (the plugin process: dispatcher,
+        // entry point, IPAM delegation, build identity). Mechanism libraries (NetNS, Netlink,
+        // NFTables) sit on SystemSupport; plugin libraries on top of everything.
         .target(name: "CLinux"),
         // The build identity (an ELF note in every binary; see Sources/CBuildIdentity).
         .target(name: "CBuildIdentity"),
-        .target(name: "CNISpec", dependencies: ["CBuildIdentity", "NetNS"], swiftSettings: pluginSwiftSettings),
-        .target(name: "NetNS", dependencies: ["CLinux"], swiftSettings: pluginSwiftSettings),
-        .target(name: "Netlink", dependencies: ["CMnl", "CNISpec", "NetNS"], swiftSettings: pluginSwiftSettings),
-        .target(name: "LinkControl", dependencies: ["CLinux", "CNISpec"]),
-        .target(name: "HostLocalIPAM", dependencies: ["CNISpec"], swiftSettings: pluginSwiftSettings),
-        .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "LinkControl", "NetNS"]),
-        .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"], swiftSettings: pluginSwiftSettings),
-        .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
+        .target(name: "SystemSupport", swiftSettings: pluginSwiftSettings),
+        .target(name: "JSONSupport", swiftSettings: pluginSwiftSettings),
+        .target(name: "CNISpec", dependencies: ["JSONSupport"], swiftSettings: pluginSwiftSettings),
         .target(
-            name: "BridgePlugin", dependencies: ["CLinux", "CNISpec", "HostLocalPlugin", "Netlink", "NetNS", "NFTables"],
+            name: "PluginRuntime", dependencies: ["CBuildIdentity", "CNISpec", "JSONSupport", "NetNS", "SystemSupport"],
             swiftSettings: pluginSwiftSettings),
-        .target(name: "NFTables", dependencies: ["CNftables", "CNISpec"], swiftSettings: pluginSwiftSettings),
+        .target(name: "NetNS", dependencies: ["CLinux", "SystemSupport"], swiftSettings: pluginSwiftSettings),
+        .target(name: "Netlink", dependencies: ["CMnl", "NetNS", "SystemSupport"], swiftSettings: pluginSwiftSettings),
+        .target(name: "LinkControl", dependencies: ["CLinux", "CNISpec", "SystemSupport"]),
+        .target(
+            name: "HostLocalIPAM", dependencies: ["CNISpec", "JSONSupport", "SystemSupport"],
+            swiftSettings: pluginSwiftSettings),
+        .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "LinkControl", "NetNS", "PluginRuntime"]),
+        .target(
+            name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM", "PluginRuntime"],
+            swiftSettings: pluginSwiftSettings),
+        .target(name: "CNIRuntime", dependencies: ["CNISpec", "JSONSupport", "SystemSupport"]),
+        .target(
+            name: "BridgePlugin",
+            dependencies: ["CLinux", "CNISpec", "Netlink", "NetNS", "NFTables", "PluginRuntime", "SystemSupport"],
+            swiftSettings: pluginSwiftSettings),
+        .target(
+            name: "NFTables", dependencies: ["CNftables", "CNISpec", "JSONSupport", "SystemSupport"],
+            swiftSettings: pluginSwiftSettings),
         // The vxlan eBPF data path: libbpf (libbpf-dev) and the program's object, compiled
         // from bpf/vxlan_datapath.bpf.c by scripts/gen-bpf.sh and committed as a C array.
         .target(name: "CVxlanDataPath", linkerSettings: [.linkedLibrary("bpf")]),
         // BGP routing of the cross-node network: BIRD 2's configuration and control socket.
-        .target(name: "BGPRouting", dependencies: ["CNIRuntime", "CNISpec", "Netlink"]),
-        .target(name: "VxlanPlugin", dependencies: ["BGPRouting", "CNISpec", "CVxlanDataPath", "Netlink", "NetNS", "NFTables"]),
-        .target(name: "TuningPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"], swiftSettings: pluginSwiftSettings),
+        .target(name: "BGPRouting", dependencies: ["CNIRuntime", "CNISpec", "Netlink", "SystemSupport"]),
         .target(
-            name: "BandwidthPlugin", dependencies: ["CLinux", "CNISpec", "CNIRuntime", "Netlink", "NetNS"],
+            name: "VxlanPlugin",
+            dependencies: [
+                "BGPRouting", "CNISpec", "CVxlanDataPath", "JSONSupport", "Netlink", "NetNS", "NFTables",
+                "PluginRuntime", "SystemSupport",
+            ]),
+        .target(
+            name: "TuningPlugin", dependencies: ["CNISpec", "JSONSupport", "Netlink", "NetNS", "PluginRuntime", "SystemSupport"],
             swiftSettings: pluginSwiftSettings),
         .target(
-            name: "PortMapPlugin", dependencies: ["CNISpec", "Netlink", "NFTables"], swiftSettings: pluginSwiftSettings),
-        .target(name: "FirewallPlugin", dependencies: ["CNISpec", "NFTables"], swiftSettings: pluginSwiftSettings),
-        .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
-        .target(name: "PolicyDataplane", dependencies: ["NetworkPolicy", "NFTables", "CNISpec"]),
+            name: "BandwidthPlugin",
+            dependencies: ["CLinux", "CNISpec", "CNIRuntime", "Netlink", "NetNS", "PluginRuntime", "SystemSupport"],
+            swiftSettings: pluginSwiftSettings),
+        .target(
+            name: "PortMapPlugin", dependencies: ["CNISpec", "Netlink", "NFTables", "PluginRuntime", "SystemSupport"],
+            swiftSettings: pluginSwiftSettings),
+        .target(
+            name: "FirewallPlugin", dependencies: ["CNISpec", "NFTables", "PluginRuntime"],
+            swiftSettings: pluginSwiftSettings),
+        .target(name: "NetworkPolicy", dependencies: ["CNISpec", "JSONSupport"]),
+        .target(name: "PolicyDataplane", dependencies: ["JSONSupport", "NetworkPolicy", "NFTables", "SystemSupport"]),
         // `cnictl doctor`: pure checks over a snapshot of the node, and the snapshot's reader.
         .target(
             name: "NodeDoctor",
-            dependencies: ["BridgePlugin", "CNIRuntime", "CNISpec", "HostLocalIPAM", "Netlink", "NetNS", "NFTables", "VxlanPlugin"]),
+            dependencies: [
+                "BridgePlugin", "CNIRuntime", "CNISpec", "HostLocalIPAM", "JSONSupport", "Netlink", "NetNS", "NFTables",
+                "VxlanPlugin",
+            ]),
 
         // MARK: Executables (product name = CNI type)
         .executableTarget(
-            name: "loopback", dependencies: ["LoopbackPlugin"],
+            name: "loopback", dependencies: ["LoopbackPlugin", "PluginRuntime"],
             linkerSettings: staticExecutable),
         .executableTarget(
-            name: "host-local", dependencies: ["HostLocalPlugin"], swiftSettings: pluginSwiftSettings,
+            name: "host-local", dependencies: ["HostLocalPlugin", "PluginRuntime"], swiftSettings: pluginSwiftSettings,
             linkerSettings: staticExecutable),
         .executableTarget(
-            name: "bridge", dependencies: ["BridgePlugin"], swiftSettings: pluginSwiftSettings,
+            // Runs host-local of the same build in-process (the plugin library knows only the runner).
+            name: "bridge", dependencies: ["BridgePlugin", "HostLocalPlugin", "PluginRuntime"], swiftSettings: pluginSwiftSettings,
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
-            name: "vxlan", dependencies: ["VxlanPlugin"],
+            name: "vxlan", dependencies: ["VxlanPlugin", "PluginRuntime"],
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
-            name: "tuning", dependencies: ["TuningPlugin"], swiftSettings: pluginSwiftSettings,
+            name: "tuning", dependencies: ["TuningPlugin", "PluginRuntime"], swiftSettings: pluginSwiftSettings,
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
-            name: "bandwidth", dependencies: ["BandwidthPlugin"], swiftSettings: pluginSwiftSettings,
+            name: "bandwidth", dependencies: ["BandwidthPlugin", "PluginRuntime"], swiftSettings: pluginSwiftSettings,
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
-            name: "portmap", dependencies: ["PortMapPlugin"], swiftSettings: pluginSwiftSettings,
+            name: "portmap", dependencies: ["PortMapPlugin", "PluginRuntime"], swiftSettings: pluginSwiftSettings,
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
-            name: "firewall", dependencies: ["FirewallPlugin"], swiftSettings: pluginSwiftSettings,
+            name: "firewall", dependencies: ["FirewallPlugin", "PluginRuntime"], swiftSettings: pluginSwiftSettings,
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "cnictl",
             dependencies: [
-                "BGPRouting", "CNIRuntime", "CNISpec", "VxlanPlugin", "Netlink",
+                "BGPRouting", "CNIRuntime", "CNISpec", "JSONSupport", "SystemSupport", "VxlanPlugin", "Netlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "NetworkPolicy", "PolicyDataplane", "NFTables", "NetNS",
                 .product(name: "Yams", package: "Yams"), "NodeDoctor",
             ]),
 
         // MARK: Tests
-        .testTarget(name: "CNISpecTests", dependencies: ["CNISpec"], exclude: ["Golden"]),
-        .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
-        .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
+        .testTarget(name: "CNISpecTests", dependencies: ["CNISpec", "JSONSupport", "PluginRuntime"], exclude: ["Golden"]),
+        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
+        .testTarget(name: "PluginRuntimeTests", dependencies: ["PluginRuntime", "CNISpec", "JSONSupport", "SystemSupport"]),
+        .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec", "JSONSupport"]),
+        .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec", "JSONSupport"]),
         .testTarget(
-            name: "IntegrationTests", dependencies: ["BGPRouting", "CNISpec", "NetNS", "Netlink", "NFTables", "NetworkPolicy", "VxlanPlugin"]),
+            name: "IntegrationTests",
+            dependencies: ["BGPRouting", "CNISpec", "JSONSupport", "NetNS", "Netlink", "NFTables", "NetworkPolicy", "VxlanPlugin"]),
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
-        .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
-        .testTarget(name: "TuningPluginTests", dependencies: ["TuningPlugin", "Netlink", "CNISpec"]),
-        .testTarget(name: "BandwidthPluginTests", dependencies: ["BandwidthPlugin", "Netlink", "CNISpec"]),
-        .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
-        .testTarget(name: "BGPRoutingTests", dependencies: ["BGPRouting", "Netlink", "CNISpec"]),
-        .testTarget(name: "VxlanPluginTests", dependencies: ["VxlanPlugin", "Netlink", "NFTables", "CNISpec"]),
-        .testTarget(name: "NodeDoctorTests", dependencies: ["NodeDoctor", "CNISpec", "Netlink", "NFTables", "VxlanPlugin"]),
-        .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "PolicyDataplane", "NFTables", "CNISpec"]),
+        .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec", "JSONSupport", "Netlink"]),
+        .testTarget(name: "TuningPluginTests", dependencies: ["TuningPlugin", "Netlink", "CNISpec", "JSONSupport"]),
+        .testTarget(name: "BandwidthPluginTests", dependencies: ["BandwidthPlugin", "Netlink", "CNISpec", "JSONSupport"]),
+        .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec", "JSONSupport"]),
+        .testTarget(name: "BGPRoutingTests", dependencies: ["BGPRouting", "Netlink", "CNISpec", "JSONSupport"]),
+        .testTarget(name: "VxlanPluginTests", dependencies: ["VxlanPlugin", "Netlink", "NFTables", "CNISpec", "JSONSupport"]),
+        .testTarget(
+            name: "NodeDoctorTests", dependencies: ["NodeDoctor", "CNISpec", "JSONSupport", "Netlink", "NFTables", "VxlanPlugin"]),
+        .testTarget(
+            name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "PolicyDataplane", "NFTables", "CNISpec", "JSONSupport"]),
     ]
 )

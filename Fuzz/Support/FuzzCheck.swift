@@ -1,6 +1,6 @@
 // Property checks of the fuzz targets: a violated property is a finding, so it aborts the
 // process (libFuzzer then saves the input as a crash-* file) after saying what was violated.
-import CNISpec
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +12,7 @@ func fuzzCheck(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () 
 }
 
 func fuzzFail(_ message: String) -> Never {
-    FileDescriptorIO.log("FUZZ PROPERTY VIOLATED: \(message)\n")
+    Log.line("FUZZ PROPERTY VIOLATED: \(message)\n")
     abort()
 }
 

@@ -13,6 +13,8 @@
 //   one object with `cniVersion` and `supportedVersions`, the other commands nothing;
 // * the same input gives the same response (deterministic output).
 import CNISpec
+import JSONSupport
+import PluginRuntime
 
 let defaultEnvironment = [
     "CNI_COMMAND": "ADD", "CNI_CONTAINERID": "fuzzcontainer", "CNI_NETNS": "/var/run/netns/fuzz",

@@ -1,4 +1,5 @@
 import CNISpec
+import PluginRuntime
 
 /// A plugin that does no work: it decodes prevResult (as ADD and CHECK of real plugins do)
 /// and then, by `mode` (`FUZZ_STUB`):

@@ -3,7 +3,7 @@
 // Any input either fails to parse with a JSONParseError or parses to a value whose compact
 // serialization parses back to the same value and serializes to the same bytes (parse →
 // serialize → parse is the identity); the indented form parses back to the same value too.
-import CNISpec
+import JSONSupport
 
 func fuzzOne(_ input: [UInt8]) {
     guard let value = try? JSONParser.parse(input) else { return }

@@ -4,8 +4,8 @@
 // Any JSON value either decodes or is refused with a ManifestError naming a path and a
 // reason. Decoded objects form a cluster state that the policy evaluator answers for every
 // pair of (the first few) pods without trapping, and answers the same way twice.
-import CNISpec
 import NetworkPolicy
+import JSONSupport
 
 func fuzzOne(_ input: [UInt8]) {
     guard let value = try? JSONParser.parse(input) else { return }

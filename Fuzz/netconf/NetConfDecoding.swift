@@ -7,6 +7,8 @@
 // must be a JSON object that decodes as a `NetConf` with the list's name and version.
 import CNIRuntime
 import CNISpec
+import JSONSupport
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -68,7 +70,7 @@ func loadFromFile(_ bytes: [UInt8]) throws(CNIError) -> NetworkConfigList {
         unlink(scratchFile)
     }
     do {
-        try FileDescriptorIO.writeAll(fd, bytes)
+        try FileDescriptorIO.writeFully(fd, bytes)
     } catch {
         fuzzFail("cannot write \(scratchFile): \(error)")
     }

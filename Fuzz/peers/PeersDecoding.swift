@@ -5,9 +5,9 @@
 // nodes have a name, an underlay address, at least one pod CIDR (network addresses, without
 // duplicates), are unique by name and underlay address, and do not overlap each other's pod
 // CIDRs; each has a unicast VTEP MAC.
-import CNISpec
 import Netlink
 import VxlanPlugin
+import JSONSupport
 
 func fuzzOne(_ input: [UInt8]) {
     guard let value = try? JSONParser.parse(input) else { return }

@@ -16,6 +16,7 @@ import CNISpec
 import Netlink
 import HostLocalIPAM
 import VxlanPlugin
+import JSONSupport
 
 func fuzzOne(_ input: [UInt8]) {
     let (argsBytes, configBytes) = splitAtNUL(input)

@@ -6,6 +6,7 @@
 // to a result whose encoding is byte-for-byte the same: after one conversion, converting is
 // stable. Failures must be CNI errors with a message (never a trap).
 import CNISpec
+import JSONSupport
 
 func fuzzOne(_ input: [UInt8]) {
     guard let value = try? JSONParser.parse(input) else { return }

@@ -1,5 +1,6 @@
 import CNISpec
 import Netlink
+import SystemSupport
 
 /// Renders BIRD 2's whole configuration for one node (pure and deterministic: the same
 /// inputs give the same bytes, so a reconcile can tell whether anything changed).

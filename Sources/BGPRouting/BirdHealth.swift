@@ -1,4 +1,3 @@
-import CNISpec
 
 /// What STATUS asks of BIRD: that it runs (its control socket answers) and that every
 /// required session of the rendered configuration is Established.

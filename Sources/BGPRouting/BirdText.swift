@@ -1,4 +1,5 @@
 import CNISpec
+import SystemSupport
 
 /// Text that goes into BIRD's configuration: symbols (protocol and filter names) and
 /// quoted strings. Anything from the configuration is checked or mapped here, so no value

@@ -1,4 +1,5 @@
 import CNISpec
+import PluginRuntime
 
 /// The `bandwidth` meta plugin: chained after a veth-based plugin, it limits the rate of the
 /// attachment's traffic with token buckets on the host end of the veth (to the container)

@@ -1,4 +1,5 @@
 import CNISpec
+import JSONSupport
 
 /// One attachment's record in libcni's result cache (`cachedInfo` in libcni/api.go).
 ///

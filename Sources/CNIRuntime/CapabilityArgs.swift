@@ -1,4 +1,5 @@
 import CNISpec
+import JSONSupport
 
 /// Builds the capability arguments (`runtimeConfig` candidates) from operator input.
 public enum CapabilityArgs {

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CNISpec
+import SystemSupport
 
 /// The few file-system operations the runtime needs, wrapping the C library.
 ///
@@ -13,6 +14,8 @@ public enum FileSystem {
     static func failure(_ operation: String, _ path: String, _ code: Int32) -> CNIError {
         CNIError(.ioFailure, "\(operation) \(path) failed", details: SystemError.describe(code))
     }
+
+    static func failure(_ error: SystemError) -> CNIError { failure(error.operation, error.path, error.errno) }
 
     /// The whole content of a file.
     public static func readFile(_ path: String) throws(CNIError) -> [UInt8] {
@@ -24,9 +27,9 @@ public enum FileSystem {
         }
         defer { close(fd) }
         do {
-            return try FileDescriptorIO.readAll(fd)
+            return try FileDescriptorIO.readToEnd(fd)
         } catch {
-            throw CNIError(.ioFailure, "read \(path) failed", details: error.details)
+            throw CNIError(.ioFailure, "read \(path) failed", details: error.description)
         }
     }
 
@@ -50,10 +53,7 @@ public enum FileSystem {
         return stat(path, &st) == 0
     }
 
-    public static func isDirectory(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-    }
+    public static func isDirectory(_ path: String) -> Bool { Directories.isDirectory(path) }
 
     public static func isRegularFile(_ path: String) -> Bool {
         var st = stat()
@@ -69,41 +69,19 @@ public enum FileSystem {
 
     /// Creates `path` and missing parents with `mode` (existing directories are left as they are).
     public static func makeDirectories(_ path: String, mode: mode_t) throws(CNIError) {
-        if isDirectory(path) { return }
-        let parent = parentDirectory(path)
-        if !parent.isEmpty && parent != path { try makeDirectories(parent, mode: mode) }
-        if mkdir(path, mode) != 0 {
-            let e = errno
-            if e == EEXIST && isDirectory(path) { return }
-            throw failure("mkdir", path, e)
+        do {
+            try Directories.make(path, mode: mode)
+        } catch {
+            throw failure(error)
         }
     }
 
-    /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync,
-    /// rename over the target. Readers see the old content or the new, never a partial file.
+    /// Writes `bytes` to `path` atomically (see `AtomicFile`), synced to disk before the rename.
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t) throws(CNIError) {
-        let temporary = "\(path).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw failure("create", temporary, errno) }
         do {
-            try FileDescriptorIO.writeAll(fd, bytes)
+            try AtomicFile.write(path, bytes, mode: mode)
         } catch {
-            close(fd)
-            unlink(temporary)
-            throw CNIError(.ioFailure, "write \(temporary) failed", details: error.details)
-        }
-        // The mode given to open is filtered by the umask; set it exactly.
-        if fchmod(fd, mode) != 0 || fsync(fd) != 0 {
-            let e = errno
-            close(fd)
-            unlink(temporary)
-            throw failure("fchmod/fsync", temporary, e)
-        }
-        close(fd)
-        if rename(temporary, path) != 0 {
-            let e = errno
-            unlink(temporary)
-            throw failure("rename to", path, e)
+            throw failure(error)
         }
     }
 
@@ -138,11 +116,5 @@ public enum FileSystem {
     }
 
     /// Everything before the last `/` (`""` for a bare name, `/` for a top-level entry).
-    public static func parentDirectory(_ path: String) -> String {
-        var trimmed = Substring(path)
-        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
-        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
-        if slash == trimmed.startIndex { return "/" }
-        return String(trimmed[..<slash])
-    }
+    public static func parentDirectory(_ path: String) -> String { Directories.parent(of: path) }
 }

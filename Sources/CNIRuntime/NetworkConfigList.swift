@@ -1,4 +1,5 @@
 import CNISpec
+import JSONSupport
 
 /// A network configuration list (`.conflist`), the unit a runtime adds a container to.
 ///

@@ -1,4 +1,5 @@
 import CNISpec
+import JSONSupport
 
 extension NetworkRuntime {
     /// Runs ADD through the list and returns the final result in the list's version.

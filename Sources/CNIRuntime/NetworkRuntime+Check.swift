@@ -1,4 +1,5 @@
 import CNISpec
+import JSONSupport
 
 extension NetworkRuntime {
     public enum CheckOutcome: Sendable, Equatable {

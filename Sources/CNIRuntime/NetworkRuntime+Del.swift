@@ -1,4 +1,4 @@
-import CNISpec
+import JSONSupport
 
 extension NetworkRuntime {
     /// DEL in reverse order, stopping at the first failure. For 0.4.0 and newer the cached

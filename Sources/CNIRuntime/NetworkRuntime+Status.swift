@@ -1,4 +1,3 @@
-import CNISpec
 
 extension NetworkRuntime {
     /// STATUS to every plugin in order, stopping at the first that is not ready. Returns

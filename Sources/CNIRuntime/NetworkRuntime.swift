@@ -1,4 +1,6 @@
 import CNISpec
+import JSONSupport
+import SystemSupport
 
 /// Runs whole configuration lists: ADD, CHECK, DEL, GC and STATUS with libcni's request
 /// building and result cache (one file per command: `NetworkRuntime+Add.swift`, ...).
@@ -21,7 +23,7 @@ public struct NetworkRuntime: Sendable {
     public init(
         pluginPath: [String], cacheDirectory: String, executor: any PluginExecutor = SubprocessExecutor(),
         baseEnvironment: [String] = Subprocess.currentEnvironment(),
-        log: @escaping @Sendable (String) -> Void = { FileDescriptorIO.log("cnictl: " + $0) }
+        log: @escaping @Sendable (String) -> Void = { Log.line("cnictl: " + $0) }
     ) {
         self.pluginPath = pluginPath
         self.cache = ResultCache(directory: cacheDirectory)

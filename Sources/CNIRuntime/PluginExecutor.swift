@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CNISpec
+import SystemSupport
 
 /// What running a plugin binary produced.
 public struct PluginOutcome: Sendable {
@@ -41,9 +42,11 @@ public struct SubprocessExecutor: PluginExecutor {
             do {
                 let outcome = try Subprocess.run(executable, environment: environment, stdin: stdin)
                 return PluginOutcome(status: outcome.status, stdout: outcome.stdout)
-            } catch where error.details.contains("(ETXTBSY)") && attempt < Self.textFileBusyRetries {
+            } catch where error.errno == ETXTBSY && attempt < Self.textFileBusyRetries {
                 attempt += 1
                 sleep(1)
+            } catch {
+                throw CNIError(.ioFailure, "failed to run \(executable)", details: error.description)
             }
         }
     }

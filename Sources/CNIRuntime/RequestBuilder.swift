@@ -1,4 +1,5 @@
 import CNISpec
+import JSONSupport
 
 /// Builds the configuration a plugin receives on stdin, as libcni's `buildOneConfig` does.
 ///

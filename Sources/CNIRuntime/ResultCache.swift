@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CNISpec
+import JSONSupport
 
 /// libcni's on-disk result cache: `<dir>/results/<network>-<containerID>-<ifName>`, files
 /// mode 0600 in a 0700 directory, written atomically.

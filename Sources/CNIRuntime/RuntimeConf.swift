@@ -1,4 +1,5 @@
 import CNISpec
+import JSONSupport
 
 /// The per-attachment inputs of one ADD / CHECK / DEL, like libcni's `RuntimeConf`.
 public struct RuntimeConf: Sendable, Equatable {

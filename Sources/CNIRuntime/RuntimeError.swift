@@ -1,4 +1,5 @@
 import CNISpec
+import JSONSupport
 
 /// Why a runtime operation failed.
 public enum RuntimeError: Error, Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import CNISpec
 import NFTables
+import PluginRuntime
 
 /// The `firewall` meta plugin: per-container forward accepts (also inside a foreign
 /// forward chain whose policy drops, such as Docker's iptables-nft `FORWARD`), Docker-style

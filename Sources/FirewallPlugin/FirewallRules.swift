@@ -1,4 +1,3 @@
-import CNISpec
 import NFTables
 
 /// The rules of the firewall plugin (pure: addresses and options in, rule bodies out).

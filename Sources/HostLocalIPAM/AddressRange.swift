@@ -1,4 +1,3 @@
-import CNISpec
 
 /// One pool of a range set: a subnet, the inclusive range allocated from, and the gateway
 /// (never allocated). Built by `AddressRange.canonical`, which fills the defaults and

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CNISpec
+import SystemSupport
 
 /// Linux flags Glibc's module map does not export (values from <linux/fcntl.h>, the same on
 /// x86_64 and arm64).
@@ -34,18 +34,11 @@ public final class DirectoryHandle {
 
     /// `mkdir -p`: creates each missing component; an existing directory is fine.
     static func makeDirectories(_ path: String) throws(StoreError) {
-        if mkdir(path, 0o755) == 0 { return }
-        var e = errno
-        if e == EEXIST { return }
-        guard e == ENOENT else { throw StoreError("mkdir", path, errno: e) }
-        var parent = path
-        while parent.count > 1 && parent.hasSuffix("/") { parent.removeLast() }
-        if let slash = parent.lastIndex(of: "/"), slash != parent.startIndex {
-            try makeDirectories(String(parent[..<slash]))
+        do {
+            try Directories.make(path, mode: 0o755)
+        } catch {
+            throw StoreError(error.operation, error.path, errno: error.errno)
         }
-        if mkdir(path, 0o755) == 0 { return }
-        e = errno
-        if e != EEXIST { throw StoreError("mkdir", path, errno: e) }
     }
 
     /// Creates the subdirectory `name` if missing.

@@ -1,4 +1,5 @@
 import CNISpec
+import JSONSupport
 
 /// host-local's options, read from the whole plugin configuration (options under `ipam`)
 /// plus the per-attachment inputs (`runtimeConfig`, `args`, `CNI_ARGS`).

@@ -1,4 +1,5 @@
 import CNISpec
+import SystemSupport
 
 /// A failed system call on the reservation store: which operation, on which path, errno.
 /// Reported to the runtime as an I/O failure (code 5).

@@ -1,9 +1,10 @@
 import CNISpec
 import HostLocalIPAM
+import PluginRuntime
 
 /// The host-local IPAM plugin: addresses from configured ranges, reservations on local
 /// disk in the reference's format (see `ReservationStore`).
-public struct HostLocalPlugin: CNIPlugin {
+public struct HostLocalPlugin: CNIPlugin, Sendable {
     public init() {}
 
     public var about: String { "swift-cni host-local IPAM plugin" }

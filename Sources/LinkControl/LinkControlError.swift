@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CNISpec
+import SystemSupport
 
 /// A failed system call on an interface, with the operation, the interface and errno.
 public struct LinkControlError: Error, Sendable, Equatable, CustomStringConvertible {

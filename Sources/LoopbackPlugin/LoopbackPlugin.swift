@@ -1,6 +1,7 @@
 import CNISpec
 import LinkControl
 import NetNS
+import PluginRuntime
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,4 +1,5 @@
 import CLinux
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -23,7 +24,7 @@ enum NamespaceSwitch {
         }
         defer {
             if cni_setns_net(original) != 0 {
-                FileDescriptorLog.write("fatal: cannot return to the original network namespace after \(path)")
+                Log.line("fatal: cannot return to the original network namespace after \(path)")
                 abort()
             }
         }

@@ -1,4 +1,4 @@
-import CNISpec
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif

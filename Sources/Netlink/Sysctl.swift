@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CNISpec
+import SystemSupport
 
 /// Reads and writes kernel parameters under `/proc/sys`.
 ///

@@ -1,5 +1,5 @@
 import CMnl
-import CNISpec
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc

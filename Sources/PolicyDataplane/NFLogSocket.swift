@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CNISpec
+import SystemSupport
 
 /// A netlink socket subscribed to one nflog group (the small C-wrapping part of drop
 /// listening; messages are built and parsed by `NFLogRecord`). Only one listener per group

@@ -1,4 +1,3 @@
-import CNISpec
 import NFTables
 
 extension NFTablesTransaction {

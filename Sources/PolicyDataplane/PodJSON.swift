@@ -1,5 +1,5 @@
-import CNISpec
 import NetworkPolicy
+import JSONSupport
 
 /// Pods as compact JSON in the apply state file:
 /// `[namespace, name, {labels}, [ips], [[portName|null, port, protocol]...], hostNetwork]`.

@@ -1,4 +1,3 @@
-import CNISpec
 import NFTables
 import NetworkPolicy
 

@@ -1,5 +1,5 @@
-import CNISpec
 import NetworkPolicy
+import SystemSupport
 
 /// Compiles namespaces, pods and policies into a `PolicyProgram`.
 ///

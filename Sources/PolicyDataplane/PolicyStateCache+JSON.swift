@@ -1,5 +1,5 @@
-import CNISpec
 import NetworkPolicy
+import JSONSupport
 
 /// The compact JSON form of `PolicyStateCache` (positional arrays, selectors stored once,
 /// policies as groups): ~20 KB for the benchmark's 5000 policies and 110 pods.

@@ -1,6 +1,6 @@
-import CNISpec
 import NFTables
 import NetworkPolicy
+import SystemSupport
 
 /// Builds the transactions that bring the policy table to a program: a full sync (the whole
 /// table replaced in one batch) or an incremental update against what the table holds now.

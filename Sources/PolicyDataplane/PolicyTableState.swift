@@ -1,6 +1,6 @@
-import CNISpec
 import NFTables
 import NetworkPolicy
+import JSONSupport
 
 /// What the policy table holds, reduced to what an incremental update compares: chain
 /// names and, per set or map, its elements by canonical text (the same text `render` uses).

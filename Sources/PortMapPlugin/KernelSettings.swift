@@ -1,6 +1,7 @@
 import CNISpec
 import NFTables
 import Netlink
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,7 +43,7 @@ enum KernelSettings {
                     family: family == .ipv4 ? AF_INET : AF_INET6, protocolNumber: UInt8(IPPROTO_UDP), destinationPorts: ports)
             }
             if deleted > 0 {
-                try? FileDescriptorIO.writeAll(2, Array("portmap: deleted \(deleted) stale UDP conntrack entries\n".utf8))
+                Log(prefix: "portmap")("deleted \(deleted) stale UDP conntrack entries")
             }
         } catch {
             throw CNIError(PortMapError.conntrackFailed, "portmap: could not delete stale UDP conntrack entries", details: String(describing: error))

@@ -1,5 +1,6 @@
 import CNISpec
 import NFTables
+import PluginRuntime
 
 /// The `portmap` meta plugin: host ports forwarded to a container (DNAT) in nftables
 /// (`inet swcni_portmap`), chained after a plugin that created the container's interface.

@@ -1,4 +1,3 @@
-import CNISpec
 import NFTables
 
 /// The rules of one attachment in `inet swcni_portmap` (pure: configuration in, rule bodies out).

@@ -1,4 +1,5 @@
 import CNISpec
+import PluginRuntime
 
 /// The `tuning` meta plugin: chained after an interface plugin, it sets sysctls in the
 /// container's namespace and the MAC, MTU, promiscuous and all-multicast modes and transmit

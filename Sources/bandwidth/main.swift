@@ -1,4 +1,4 @@
 import BandwidthPlugin
-import CNISpec
+import PluginRuntime
 
 PluginMain.run(BandwidthPlugin())

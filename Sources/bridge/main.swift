@@ -1,5 +1,7 @@
 import BridgePlugin
-import CNISpec
+import HostLocalPlugin
+import PluginRuntime
 
 BridgePlugin.prepareProcess()
-PluginMain.run(BridgePlugin())
+// host-local from this build runs in-process instead of being exec'd (see `InProcessIPAM`).
+PluginMain.run(BridgePlugin(ipamRunner: InProcessIPAM.runner(["host-local": HostLocalPlugin()])))

@@ -3,6 +3,7 @@ import BGPRouting
 import CNIRuntime
 import CNISpec
 import VxlanPlugin
+import JSONSupport
 
 /// `cnictl bgp`: the vxlan plugin's routing mode bgp, seen through BIRD's control socket.
 struct BGPCommand: ParsableCommand {

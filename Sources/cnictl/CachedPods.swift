@@ -1,6 +1,6 @@
 import CNIRuntime
-import CNISpec
 import NetworkPolicy
+import JSONSupport
 
 /// Pods this node attached with CNI ADD, from the result cache: `K8S_POD_NAMESPACE` and
 /// `K8S_POD_NAME` of CNI_ARGS name the pod, the cached result's `ips` give its addresses.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CNIRuntime
 import CNISpec
+import JSONSupport
 
 struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(

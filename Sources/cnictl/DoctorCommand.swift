@@ -2,6 +2,7 @@ import ArgumentParser
 import CNIRuntime
 import CNISpec
 import NodeDoctor
+import SystemSupport
 
 /// `cnictl doctor [NETWORK]`: checks this node for what breaks the network's pods and prints
 /// each finding with its evidence and fix. Exit 0 healthy, 1 with findings, 2 when the node
@@ -37,7 +38,7 @@ struct Doctor: ParsableCommand {
         do {
             lists = try loadLists()
         } catch {
-            FileDescriptorIO.log("cnictl doctor: \(error.description)")
+            Log.line("cnictl doctor: \(error.description)")
             throw ExitCode(2)
         }
         var findings: [Finding] = []
@@ -46,7 +47,7 @@ struct Doctor: ParsableCommand {
                 let snapshot = try SnapshotGatherer(intent: NetworkIntent(list), cacheDirectory: cacheDir).gather()
                 findings += NodeDoctor.Doctor.examine(snapshot)
             } catch {
-                FileDescriptorIO.log("cnictl doctor: network \"\(list.name)\": \(error.description)")
+                Log.line("cnictl doctor: network \"\(list.name)\": \(error.description)")
                 throw ExitCode(2)
             }
         }
@@ -58,7 +59,7 @@ struct Doctor: ParsableCommand {
             let names = lists.map(\.name).joined(separator: ", ")
             text += findings.isEmpty ? "healthy: no findings (\(names))\n" : "\(findings.count) finding\(findings.count == 1 ? "" : "s") (\(names))\n"
         }
-        try? FileDescriptorIO.writeAll(1, Array(text.utf8))
+        try? FileDescriptorIO.writeFully(1, Array(text.utf8))
         if !findings.isEmpty { throw ExitCode(1) }
     }
 

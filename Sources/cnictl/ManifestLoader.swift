@@ -3,6 +3,7 @@ import CNISpec
 import Foundation
 import NetworkPolicy
 import Yams
+import JSONSupport
 
 /// Reads Kubernetes manifests from files and folders: `.json` through CNISpec's parser,
 /// `.yaml`/`.yml` (several `---` documents allowed) through Yams. Folders are read in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CNIRuntime
 import CNISpec
+import JSONSupport
 
 /// Which network list to load and where plugins and the cache live.
 struct NetworkOptions: ParsableArguments {

@@ -1,19 +1,21 @@
 import ArgumentParser
 import CNIRuntime
 import CNISpec
+import JSONSupport
+import SystemSupport
 
 /// How cnictl reports: results and reports on stdout, diagnostics on stderr.
 enum Output {
     static func printJSON(_ value: JSONValue) {
-        try? FileDescriptorIO.writeAll(1, Array((value.prettySerialized() + "\n").utf8))
+        try? FileDescriptorIO.writeFully(1, Array((value.prettySerialized() + "\n").utf8))
     }
 
-    static func info(_ text: String) { FileDescriptorIO.log("cnictl: " + text) }
+    static func info(_ text: String) { Log.line("cnictl: " + text) }
 
     /// Prints the error object on stdout and a readable line on stderr; returns exit code 1.
     static func fail(_ command: String, _ error: RuntimeError, version: CNIVersion) -> ExitCode {
-        try? FileDescriptorIO.writeAll(1, Array((error.json(version: version).serialized() + "\n").utf8))
-        FileDescriptorIO.log("cnictl \(command): \(error.description)")
+        try? FileDescriptorIO.writeFully(1, Array((error.json(version: version).serialized() + "\n").utf8))
+        Log.line("cnictl \(command): \(error.description)")
         return ExitCode(1)
     }
 

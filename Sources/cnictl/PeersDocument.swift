@@ -2,6 +2,7 @@ import CNISpec
 import Foundation
 import VxlanPlugin
 import Yams
+import JSONSupport
 
 /// Reads the node list given to `cnictl reconcile-peers --peers`: JSON, or YAML (for
 /// example `kubectl get nodes -o yaml`), in any shape `NodeInventory` accepts. JSON is tried

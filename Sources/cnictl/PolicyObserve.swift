@@ -3,7 +3,6 @@ import ArgumentParser
 import Glibc
 #endif
 import CNIRuntime
-import CNISpec
 import NFTables
 import NetworkPolicy
 import PolicyDataplane

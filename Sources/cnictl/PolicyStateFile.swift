@@ -6,6 +6,8 @@ import CNISpec
 import NFTables
 import NetworkPolicy
 import PolicyDataplane
+import JSONSupport
+import SystemSupport
 
 /// What `policy apply` leaves behind for the next apply (one file per table and node
 /// namespace, `<state-dir>/<table>-<netns inode>.state`, replaced atomically after every
@@ -107,21 +109,10 @@ struct PolicyStateFile {
     /// does not survive a reboot), so the identity check sends the next apply down the full path.
     func write(_ path: String) throws(CNIError) {
         try FileSystem.makeDirectories(FileSystem.parentDirectory(path), mode: 0o700)
-        let temporary = "\(path).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CNIError(.ioFailure, "create \(temporary) failed", details: SystemError.describe(errno)) }
         do {
-            try FileDescriptorIO.writeAll(fd, json.serializedBytes())
+            try AtomicFile.write(path, json.serializedBytes(), mode: 0o600, sync: false)
         } catch {
-            close(fd)
-            unlink(temporary)
-            throw CNIError(.ioFailure, "write \(temporary) failed", details: error.details)
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw CNIError(.ioFailure, "rename \(temporary) to \(path) failed", details: SystemError.describe(code))
+            throw CNIError(.ioFailure, "\(error.operation) \(error.path) failed", details: SystemError.describe(error.errno))
         }
     }
 }

@@ -1,5 +1,6 @@
 import CNISpec
 import Foundation
+import JSONSupport
 
 /// Yams' plain values (dictionaries, arrays, strings, numbers, booleans, null, dates) as
 /// CNISpec JSON values, so YAML manifests and node lists go through the same decoders as JSON.

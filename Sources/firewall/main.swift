@@ -1,4 +1,4 @@
-import CNISpec
+import PluginRuntime
 import FirewallPlugin
 
 PluginMain.run(FirewallPlugin())

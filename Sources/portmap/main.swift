@@ -1,4 +1,4 @@
-import CNISpec
+import PluginRuntime
 import PortMapPlugin
 
 PluginMain.run(PortMapPlugin())

@@ -1,6 +1,7 @@
 import BGPRouting
 import CNISpec
 import Netlink
+import JSONSupport
 
 enum Fixtures {
     static func node(_ name: String, _ address: String, _ cidrs: [String]) -> BGPNode {

@@ -3,6 +3,7 @@ import Netlink
 import Testing
 
 @testable import BandwidthPlugin
+import JSONSupport
 
 enum Fixture {
     static func config(_ extra: String = "") throws(CNIError) -> BandwidthConfig {

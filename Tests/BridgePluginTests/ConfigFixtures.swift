@@ -1,6 +1,7 @@
 import CNISpec
 
 @testable import BridgePlugin
+import JSONSupport
 
 /// Builds a `NetConf` from JSON text the way the dispatcher does.
 enum Fixture {

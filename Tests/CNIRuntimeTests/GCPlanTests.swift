@@ -1,6 +1,7 @@
 import CNIRuntime
 import CNISpec
 import Testing
+import JSONSupport
 
 @Suite("GC attachment sets")
 struct GCPlanTests {

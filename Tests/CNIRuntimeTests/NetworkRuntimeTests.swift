@@ -2,6 +2,7 @@ import CNIRuntime
 import CNISpec
 import Foundation
 import Testing
+import JSONSupport
 
 /// The orchestration against a scripted executor: order, prevResult chaining, rollback,
 /// cache use, environment.

@@ -1,6 +1,7 @@
 import CNIRuntime
 import CNISpec
 import Testing
+import JSONSupport
 
 @Suite("request building like libcni")
 struct RequestBuilderTests {

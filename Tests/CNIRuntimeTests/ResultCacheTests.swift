@@ -2,6 +2,7 @@ import CNIRuntime
 import CNISpec
 import Foundation
 import Testing
+import JSONSupport
 
 @Suite("libcni-compatible result cache")
 struct ResultCacheTests {

@@ -1,7 +1,7 @@
 import CNIRuntime
-import CNISpec
 import Foundation
 import Testing
+import JSONSupport
 
 /// Every conflist we ship for today's runtimes says `cniVersion` 1.0.0, which libcni before
 /// 1.2 (containerd 1.6/1.7, podman 4) can read results of, and announces 1.1.0 in

@@ -1,6 +1,7 @@
 import CNIRuntime
 import CNISpec
 import Foundation
+import JSONSupport
 
 /// A temporary directory removed when the value is dropped.
 final class TempDir: @unchecked Sendable {

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import CNISpec
+import JSONSupport
+@testable import PluginRuntime
 
 /// A plugin that records what it was called with and returns a fixed result.
 final class RecordingPlugin: CNIPlugin, @unchecked Sendable {

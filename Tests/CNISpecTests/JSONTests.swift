@@ -1,6 +1,7 @@
 import Testing
 
 @testable import CNISpec
+import JSONSupport
 
 @Suite("JSON")
 struct JSONTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import CNISpec
+import JSONSupport
 
 /// A result exercising every field, as a bridge plugin in a dual-stack network returns it.
 let sampleResult = CNIResult(

@@ -1,6 +1,7 @@
 import CNISpec
 import Foundation
 import HostLocalIPAM
+import JSONSupport
 
 /// Builds a request configuration as the dispatcher would.
 func netConf(_ json: String) throws -> NetConf {

@@ -3,6 +3,7 @@ import CNISpec
 import Foundation
 import Netlink
 import Testing
+import JSONSupport
 
 /// BIRD 2 itself parses every shape of configuration the renderer writes (`bird -p`).
 @Suite("BIRD configurations parse", .enabled(if: BirdProcess.available || TestEnvironment.isCI))

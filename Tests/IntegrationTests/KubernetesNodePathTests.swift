@@ -1,6 +1,6 @@
-import CNISpec
 import Foundation
 import Testing
+import JSONSupport
 
 /// The Kubernetes path: the shipped Kubernetes-node conflists run through `cnictl` with the
 /// capability arguments containerd and CRI-O pass through libcni (`portMappings` and

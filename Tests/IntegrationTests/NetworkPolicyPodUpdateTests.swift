@@ -1,7 +1,7 @@
-import CNISpec
 import Foundation
 import NetworkPolicy
 import Testing
+import JSONSupport
 
 /// The pods-only path of `cnictl policy apply FOLDER` on a real node: after a pod manifest is
 /// rewritten, removed or added, apply sends only element changes (no compile, no read-back),

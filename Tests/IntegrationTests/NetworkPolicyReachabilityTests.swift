@@ -1,4 +1,3 @@
-import CNISpec
 import Foundation
 import NetworkPolicy
 import Testing

@@ -1,7 +1,7 @@
-import CNISpec
 import Foundation
 import NetworkPolicy
 import Testing
+import JSONSupport
 
 /// Two nodes routed to each other (as over vxlan: pod traffic between nodes crosses each
 /// node's forward hook as routed traffic), each with a bridge and two pods, each enforcing

@@ -1,4 +1,3 @@
-import CNISpec
 import Glibc
 import LinkControl
 import NetNS

@@ -1,7 +1,7 @@
-import CNISpec
 import Testing
 
 @testable import NFTables
+import JSONSupport
 
 @Suite("bridge firewall rule bodies")
 struct BridgeRulesTests {

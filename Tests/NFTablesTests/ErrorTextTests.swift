@@ -1,4 +1,3 @@
-import CNISpec
 import Testing
 
 @testable import NFTables

@@ -1,7 +1,7 @@
-import CNISpec
 import Testing
 
 @testable import NFTables
+import JSONSupport
 
 /// Planning of ensure / remove / GC against listings, without a kernel.
 @Suite("nftables ownership planning")

@@ -1,8 +1,8 @@
-import CNISpec
 import NFTables
 import NetworkPolicy
 import PolicyDataplane
 import Testing
+import JSONSupport
 
 @Suite("policy compiler output")
 struct CompilerOutputTests {

@@ -1,6 +1,6 @@
-import CNISpec
 import NetworkPolicy
 import Testing
+import JSONSupport
 
 @Suite("manifest decoding")
 struct ManifestDecoderTests {

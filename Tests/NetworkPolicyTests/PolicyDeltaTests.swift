@@ -1,8 +1,8 @@
-import CNISpec
 import NFTables
 import NetworkPolicy
 import PolicyDataplane
 import Testing
+import JSONSupport
 
 /// The pods-only path (`PolicyDelta` on a `PolicyStateCache`) against full compiles.
 @Suite("pods-only delta compile vs full compile")

@@ -1,8 +1,8 @@
-import CNISpec
 import NFTables
 import NetworkPolicy
 import PolicyDataplane
 import Testing
+import JSONSupport
 
 /// What the full-sync speed work changed in the rendered table: repeated matches in one chain
 /// are loaded once, and the native script counts the commands of its JSON equivalent.

@@ -1,8 +1,8 @@
-import CNISpec
 import NFTables
 import Netlink
 import NodeDoctor
 import Testing
+import JSONSupport
 
 @Suite("doctor: node checks")
 struct NodeCheckTests {

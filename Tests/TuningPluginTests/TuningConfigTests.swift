@@ -3,6 +3,7 @@ import Netlink
 import Testing
 
 @testable import TuningPlugin
+import JSONSupport
 
 enum Fixture {
     static func config(_ extra: String = "", cniArgs: String = "") throws(CNIError) -> TuningConfig {

@@ -2,6 +2,7 @@ import CNISpec
 import Netlink
 
 @testable import VxlanPlugin
+import JSONSupport
 
 /// Builds a `VxlanConfig` from the JSON text of the plugin object.
 func vxlanConfig(_ json: String) throws(CNIError) -> VxlanConfig {

@@ -3,6 +3,7 @@ import Netlink
 import Testing
 
 @testable import VxlanPlugin
+import JSONSupport
 
 @Suite("node inventory shapes")
 struct NodeInventoryTests {

@@ -1,5 +1,6 @@
 import CNISpec
 import Netlink
+import PluginRuntime
 
 /// ADD: shapes the attachment's traffic on the host end of its veth and prints `prevResult`
 /// (plus the IFB device when egress is limited). Without limits it changes nothing.

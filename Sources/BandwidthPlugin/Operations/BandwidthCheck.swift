@@ -1,5 +1,6 @@
 import CNISpec
 import Netlink
+import PluginRuntime
 
 /// CHECK: the host veth and the IFB carry the configured token buckets and the redirect.
 struct BandwidthCheck {

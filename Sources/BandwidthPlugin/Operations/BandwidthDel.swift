@@ -1,5 +1,6 @@
 import CNISpec
 import Netlink
+import PluginRuntime
 
 /// DEL: removes the attachment's IFB device (found by its deterministic name; deleted in the
 /// background, see `IfbRetirement`) and, when the host veth can still be reached through the
@@ -15,7 +16,7 @@ struct BandwidthDel {
         let name = IfbName.make(network: request.config.name, containerID: request.containerID, ifName: request.ifName)
         let found = try attempt("failed to look up ifb \(name)", code: BandwidthFailure.changeFailed) { try host.link(named: name) }
         let ifb = found?.kind == "ifb" ? found : nil
-        if let found, ifb == nil { Log.warning("DEL: \(name) is a \(found.kind ?? "device without a kind"), not our ifb; left in place") }
+        if let found, ifb == nil { logger("DEL: \(name) is a \(found.kind ?? "device without a kind"), not our ifb; left in place") }
 
         // The veth outlives DEL when the runtime tears the chain down in parts: it must not
         // keep redirecting to a deleted IFB or stay shaped.
@@ -23,7 +24,7 @@ struct BandwidthDel {
         do {
             lookup = try HostVeth.find(netns: request.netns, ifName: request.ifName, host: host, listedIn: nil)
         } catch {
-            Log.warning("DEL: \(error); removing the ifb only")
+            logger("DEL: \(error); removing the ifb only")
             lookup = .gone
         }
         if case .found(let veth) = lookup {

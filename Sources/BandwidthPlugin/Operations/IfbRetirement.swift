@@ -45,11 +45,11 @@ enum IfbRetirement {
                 }
                 // The detached process opens the path itself: its own namespace, ours.
                 if cni_delete_link_detached("/proc/self/ns/net", name) == 0 { return true }
-                Log.warning("DEL: could not start the background deletion of \(name) (errno \(errno)); deleting it now")
+                logger("DEL: could not start the background deletion of \(name) (errno \(errno)); deleting it now")
                 return false
             }
         } catch {
-            Log.warning("DEL: could not retire \(ifb.name): \(error); deleting it now")
+            logger("DEL: could not retire \(ifb.name): \(error); deleting it now")
         }
         return false
     }

@@ -104,6 +104,6 @@ func ignoringAbsence(_ what: String, _ body: () throws -> Void) {
     } catch let error as NetlinkError where error.notFound || error.errno == EINVAL {
         return
     } catch {
-        Log.warning("\(what): \(error)")
+        logger("\(what): \(error)")
     }
 }

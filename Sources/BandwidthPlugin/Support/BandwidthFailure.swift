@@ -1,4 +1,5 @@
 import CNISpec
+import SystemSupport
 
 /// The plugin-specific error codes of `bandwidth` (100 and above, as the spec reserves them).
 enum BandwidthFailure {
@@ -10,6 +11,5 @@ enum BandwidthFailure {
     static let checkMismatch = CNIErrorCode(rawValue: 102)
 }
 
-enum Log {
-    static func warning(_ text: String) { FileDescriptorIO.log("bandwidth: \(text)") }
-}
+/// Diagnostics on stderr (never stdout, which carries the result).
+let logger = Log(prefix: "bandwidth")

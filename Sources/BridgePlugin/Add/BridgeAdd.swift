@@ -1,11 +1,14 @@
 import CNISpec
 import NetNS
 import Netlink
+import SystemSupport
+import PluginRuntime
 
 /// ADD: bridge, veth pair, IPAM, container addresses and routes, gateway, firewall rules.
 /// Any failure after the veth exists removes it again, and after IPAM releases the address.
 struct BridgeAdd {
     let request: CNIRequest
+    let ipam: BridgeIPAM
     let config: BridgeConfig
 
     func run() throws(CNIError) -> CNIResult {
@@ -30,7 +33,7 @@ struct BridgeAdd {
             try NetlinkSocket.openOnCurrentThread(in: namespace)
         }
         // The IPAM plugin runs while the bridge and the veth are set up.
-        let ipam = config.isLayer3 ? PendingIPAM(request: request) : nil
+        let ipam = config.isLayer3 ? PendingIPAM(request: request, ipam: self.ipam) : nil
         do {
             return try setUp(ipam: ipam, namespace: namespace, host: host, container: container)
         } catch {
@@ -66,7 +69,7 @@ struct BridgeAdd {
 
         let firewall = AttachmentFirewall(request: request, config: config)
         let spoofCheck = config.macSpoofCheck ? created.containerLink.mac.map { (created.hostLink.name, $0) } : nil
-        var rules: BackgroundStep<Void>? = nil
+        var rules: BackgroundStep<Void, CNIError>? = nil
         defer { _ = rules?.join() }  // never leave the rules' thread running (rollback removes them)
 
         var plan: GatewayPlan? = nil
@@ -146,7 +149,7 @@ struct BridgeAdd {
     private func startRules(
         _ firewall: AttachmentFirewall, spoofCheck: (String, MACAddress)?, forwarding: AttachmentFirewall.Forwarding?,
         rollback: Rollback
-    ) -> BackgroundStep<Void>? {
+    ) -> BackgroundStep<Void, CNIError>? {
         guard spoofCheck != nil || forwarding != nil else { return nil }
         rollback.add("remove nftables rules of the attachment") { try firewall.remove() }
         let spoof = spoofCheck.map { AttachmentFirewall.SpoofCheck(hostVeth: $0.0, containerMAC: $0.1) }
@@ -169,7 +172,7 @@ struct BridgeAdd {
         do {
             try container.setMAC(index: link.index, mac)
         } catch {
-            Log.error("could not announce the addresses of \(link.name): \(error)")
+            logger("could not announce the addresses of \(link.name): \(error)")
         }
     }
 

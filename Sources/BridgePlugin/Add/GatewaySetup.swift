@@ -1,5 +1,6 @@
 import CNISpec
 import Netlink
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import CNISpec
 import NetNS
 import Netlink
+import PluginRuntime
 
 #if canImport(Glibc)
 import Glibc
@@ -10,10 +11,11 @@ import Glibc
 /// host peer enslaved to the bridge and up, every address and every route.
 struct BridgeCheck {
     let request: CNIRequest
+    let ipam: BridgeIPAM
     let config: BridgeConfig
 
     func run() throws(CNIError) {
-        if config.isLayer3 { try BridgeIPAM.check(request) }
+        if config.isLayer3 { try ipam.check(request) }
         guard let prev = try request.config.prevResult() else {
             throw CNIError(.invalidNetworkConfig, "Required prevResult missing", details: "CHECK needs the ADD result as prevResult")
         }

@@ -1,5 +1,6 @@
 import CNISpec
 import Netlink
+import PluginRuntime
 
 extension BridgeConfig {
     /// Reads and validates every option. Wrong JSON types are code 6 (as the reference's

@@ -1,6 +1,8 @@
 import CNISpec
 import NetNS
 import Netlink
+import SystemSupport
+import PluginRuntime
 
 /// DEL: disconnects the container's veth and has it deleted in the background (`Tombstone`;
 /// the host end goes with it), deletes the container's conntrack entries (`ConntrackFlush`),
@@ -10,13 +12,14 @@ import Netlink
 /// `CNI_NETNS`, a vanished namespace, a missing interface.
 struct BridgeDel {
     let request: CNIRequest
+    let ipam: BridgeIPAM
     let config: BridgeConfig
 
     func run() throws(CNIError) {
         // Deleting nftables rules and deleting a veth each wait for an RCU grace period in
         // the kernel: the rules go on a second thread while the veth goes here.
         let firewall = AttachmentFirewall(request: request, config: config)
-        let rules = BackgroundStep<Void> { () -> Result<Void, CNIError> in
+        let rules = BackgroundStep<Void, CNIError> { () -> Result<Void, CNIError> in
             do throws(CNIError) {
                 return .success(try firewall.remove())
             } catch {
@@ -40,7 +43,7 @@ struct BridgeDel {
         if let failure { throw failure }
         // The address is released once the interface that carried it is gone.
         if config.isLayer3 {
-            try BridgeIPAM.del(request)
+            try ipam.del(request)
         }
     }
 
@@ -81,7 +84,7 @@ struct BridgeDel {
             return nil
         }
         guard link.kind == "veth" else {
-            Log.error("DEL: \(ifName) in \(request.netns) is a \(link.kind ?? "non-veth") link, not ours; left in place")
+            logger("DEL: \(ifName) in \(request.netns) is a \(link.kind ?? "non-veth") link, not ours; left in place")
             return nil
         }
         // Read before the link goes; failing to read them costs only the conntrack cleanup.

@@ -24,7 +24,7 @@ enum ConntrackFlush {
         do {
             try NetlinkSocket.netfilter().deleteConntrackEntries(involving: addresses)
         } catch {
-            Log.error("DEL: could not delete the conntrack entries of \(addresses.map(\.description).sorted()): \(error)")
+            logger("DEL: could not delete the conntrack entries of \(addresses.map(\.description).sorted()): \(error)")
         }
     }
 

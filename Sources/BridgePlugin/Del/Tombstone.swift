@@ -46,13 +46,13 @@ enum Tombstone {
             } catch where error.isAlreadyExists {
                 continue
             } catch {
-                Log.error("DEL: could not rename \(link.name) to a tombstone name: \(error); deleting it now")
+                logger("DEL: could not rename \(link.name) to a tombstone name: \(error); deleting it now")
                 return false
             }
         }
         guard !name.isEmpty else { return false }
         guard cni_delete_link_detached(netnsPath, name) == 0 else {
-            Log.error("DEL: could not start the background deletion of \(name) (errno \(errno)); deleting it now")
+            logger("DEL: could not start the background deletion of \(name) (errno \(errno)); deleting it now")
             return false
         }
         return true
@@ -70,7 +70,7 @@ enum Tombstone {
             else { return }
             try host.setAlias(index: peer, AttachmentAlias.tombstone(network: network))
         } catch {
-            Log.error("DEL: could not mark the host end of \(link.name) as retired: \(error)")
+            logger("DEL: could not mark the host end of \(link.name) as retired: \(error)")
         }
     }
 }

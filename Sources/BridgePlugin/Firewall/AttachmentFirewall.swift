@@ -1,6 +1,7 @@
 import CNISpec
 import NFTables
 import Netlink
+import PluginRuntime
 
 /// The nftables rules of one attachment, through the nftables layer's `BridgeFirewall`:
 /// NAT-free forward accepts for the bridge (shared by the network), ipMasq and macspoofchk

@@ -1,18 +1,22 @@
 import CNISpec
+import SystemSupport
+import PluginRuntime
 
 /// The IPAM ADD of one request, started at once on its own thread. `claim` waits for its
 /// result and hands the release to the rollback; `releaseIfUnclaimed` releases an address
 /// nobody claimed because the ADD failed before it got there.
 final class PendingIPAM {
     private let request: CNIRequest
-    private let step: BackgroundStep<CNIResult>
+    private let ipam: BridgeIPAM
+    private let step: BackgroundStep<CNIResult, CNIError>
     private var claimed = false
 
-    init(request: CNIRequest) {
+    init(request: CNIRequest, ipam: BridgeIPAM) {
         self.request = request
+        self.ipam = ipam
         step = BackgroundStep { () -> Result<CNIResult, CNIError> in
             do throws(CNIError) {
-                return .success(try BridgeIPAM.add(request))
+                return .success(try ipam.add(request))
             } catch {
                 return .failure(error)
             }
@@ -23,7 +27,8 @@ final class PendingIPAM {
         claimed = true
         let result = try step.join().get()
         let request = self.request
-        rollback.add("release the IPAM reservation") { try BridgeIPAM.del(request) }
+        let ipam = self.ipam
+        rollback.add("release the IPAM reservation") { try ipam.del(request) }
         return result
     }
 
@@ -32,9 +37,9 @@ final class PendingIPAM {
         claimed = true
         if case .success = step.join() {
             do {
-                try BridgeIPAM.del(request)
+                try ipam.del(request)
             } catch {
-                Log.error("rollback: IPAM DEL failed: \(error)")
+                logger("rollback: IPAM DEL failed: \(error)")
             }
         }
     }

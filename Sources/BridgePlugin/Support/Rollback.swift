@@ -14,7 +14,7 @@ final class Rollback {
             do {
                 try step.undo()
             } catch {
-                Log.error("rollback: \(step.what) failed: \(error)")
+                logger("rollback: \(step.what) failed: \(error)")
             }
         }
         steps.removeAll()

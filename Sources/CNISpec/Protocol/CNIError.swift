@@ -1,3 +1,4 @@
+import JSONSupport
 /// A well-known CNI error code (specification section "Error").
 ///
 /// An open set: plugins may use codes of 100 and above for their own failures.

@@ -1,3 +1,4 @@
+import JSONSupport
 /// A plugin's network configuration as received on stdin (the "request configuration").
 ///
 /// The well-known fields are decoded; everything else stays in `raw` so plugin-specific

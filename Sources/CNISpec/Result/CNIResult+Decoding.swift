@@ -1,3 +1,4 @@
+import JSONSupport
 extension CNIResult {
     /// Parses a result in any version's wire format.
     ///

@@ -1,3 +1,4 @@
+import JSONSupport
 extension CNIResult {
     /// The result in the wire format of `version`.
     ///

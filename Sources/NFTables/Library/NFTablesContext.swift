@@ -1,4 +1,4 @@
-import CNISpec
+import JSONSupport
 
 /// One libnftables context speaking JSON, bound to the network namespace it was created in.
 ///

@@ -1,5 +1,5 @@
-import CNISpec
 import CNftables
+import JSONSupport
 
 /// Runs a script in nft's native syntax (what `nft -f` reads) as ONE batch, in the network
 /// namespace of the calling thread.

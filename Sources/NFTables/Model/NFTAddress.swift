@@ -1,4 +1,4 @@
-import CNISpec
+import JSONSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,4 +1,4 @@
-import CNISpec
+import JSONSupport
 
 /// A value in an nftables rule: what a statement matches on (left) or against (right).
 ///

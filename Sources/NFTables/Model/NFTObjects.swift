@@ -1,4 +1,4 @@
-import CNISpec
+import JSONSupport
 
 /// An nftables address family.
 public enum NFTFamily: String, Sendable, Hashable {

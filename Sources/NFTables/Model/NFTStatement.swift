@@ -1,4 +1,4 @@
-import CNISpec
+import JSONSupport
 
 /// One statement of a rule: a match, a counter, a log, NAT, a verdict or a verdict-map lookup.
 public enum NFTStatement: Sendable, Equatable {

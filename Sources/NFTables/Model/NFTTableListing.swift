@@ -1,4 +1,4 @@
-import CNISpec
+import JSONSupport
 
 /// What `list table` returned: the table's chains, rules (with handles and comments) and sets.
 public struct NFTTableListing: Sendable {

@@ -1,4 +1,4 @@
-import CNISpec
+import JSONSupport
 
 /// A typed builder of nftables JSON commands, applied atomically in ONE
 /// `nft_run_cmd_from_buffer` call: libnftables sends the whole list in one netlink batch, so

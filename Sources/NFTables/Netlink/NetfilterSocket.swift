@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CNISpec
+import SystemSupport
 
 /// A `NETLINK_NETFILTER` socket for read-only nf_tables dumps. The only file of the target
 /// that hands buffers to the kernel; everything else works on `[UInt8]`.

@@ -1,4 +1,5 @@
 import CNISpec
+import SystemSupport
 
 /// One attachment of a container to a network: what CNI's ADD/DEL/GC identify by
 /// (network name, container ID, interface name).
@@ -19,12 +20,12 @@ public struct NFTAttachment: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// 16 hex digits identifying the attachment (FNV-1a 64 of network, container ID, ifname).
-    public var key: String { FNV1a.hex(FNV1a.hash64([network, containerID, ifname])) }
+    public var key: String { StableHash.hex(StableHash.fnv1a64(parts: [network, containerID, ifname])) }
 
     /// 16 hex digits identifying the network (FNV-1a 64 of its name).
     public var networkKey: String { Self.networkKey(network) }
 
-    public static func networkKey(_ network: String) -> String { FNV1a.hex(FNV1a.hash64([network])) }
+    public static func networkKey(_ network: String) -> String { StableHash.hex(StableHash.fnv1a64(parts: [network])) }
 
     public var description: String { "\(network)/\(containerID)/\(ifname)" }
 }

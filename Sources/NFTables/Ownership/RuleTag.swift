@@ -1,3 +1,4 @@
+import SystemSupport
 /// The comment that marks a rule as ours and says whom it belongs to.
 ///
 ///     swcni a=<attachment key> n=<network key> h=<rule digest> <network>/<container>/<ifname>
@@ -36,7 +37,7 @@ public struct RuleTag: Sendable, Hashable {
 
     /// The digest of a rule body: FNV-1a 32 of its expression JSON.
     public static func digest(of statements: [NFTStatement]) -> String {
-        FNV1a.hex(FNV1a.hash32(NFTablesTransaction.expressionText(statements)))
+        StableHash.hex(StableHash.fnv1a32(NFTablesTransaction.expressionText(statements).utf8))
     }
 
     /// The full comment, with `readable` appended and truncated to fit 127 bytes.

@@ -1,4 +1,4 @@
-import CNISpec
+import JSONSupport
 
 /// The objects found in manifests.
 public struct ManifestObjects: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import CNISpec
+import JSONSupport
 
 /// One problem `cnictl doctor` found: what is wrong, the kernel object or counter (or file)
 /// that shows it, and how to fix it.

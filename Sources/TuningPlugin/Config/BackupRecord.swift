@@ -1,5 +1,6 @@
 import CNISpec
 import Netlink
+import JSONSupport
 
 /// The original values of one attachment, saved at ADD as
 /// `<dataDir>/<containerID>_<ifname>.json` (the reference's name and keys: `mac`, `mtu`,

@@ -1,4 +1,5 @@
 import CNISpec
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc

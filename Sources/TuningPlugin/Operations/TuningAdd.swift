@@ -1,4 +1,6 @@
 import CNISpec
+import JSONSupport
+import PluginRuntime
 
 /// ADD: saves the interface's current values, applies the configured ones, and prints
 /// `prevResult` with the interface's MAC updated. Any failure puts back what was changed.
@@ -40,11 +42,11 @@ struct TuningAdd {
             do throws(CNIError) {
                 try interface.apply(desired)
             } catch {
-                for failure in interface.restore(current) { Log.warning("ADD rollback: \(failure)") }
+                for failure in interface.restore(current) { logger("ADD rollback: \(failure)") }
                 do {
                     if let earlierBytes { try store.write(fileName, earlierBytes) } else { try store.remove(fileName) }
                 } catch {
-                    Log.warning("ADD rollback: \(error)")
+                    logger("ADD rollback: \(error)")
                 }
                 throw error
             }

@@ -1,4 +1,5 @@
 import CNISpec
+import PluginRuntime
 
 /// CHECK: the interface and the sysctls have the configured values.
 struct TuningCheck {

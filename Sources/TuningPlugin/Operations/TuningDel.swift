@@ -1,4 +1,6 @@
 import CNISpec
+import JSONSupport
+import PluginRuntime
 
 /// DEL: writes the saved original values back and removes the record. Succeeds when there
 /// is no record, no namespace or no interface any more (nothing left to restore); a value
@@ -14,14 +16,14 @@ struct TuningDel {
         do {
             record = try BackupRecord(json: try JSONParser.parse(bytes))
         } catch {
-            Log.warning("DEL: unreadable backup \(store.path(of: fileName)) removed: \(error)")
+            logger("DEL: unreadable backup \(store.path(of: fileName)) removed: \(error)")
             try store.remove(fileName)
             return
         }
         let failures = try ContainerInterface.with(
             netns: request.netns, ifName: request.ifName, missing: { _ in [String]() }
         ) { interface in interface.restore(record.original) }
-        for failure in failures { Log.warning("DEL \(request.containerID)/\(request.ifName): \(failure)") }
+        for failure in failures { logger("DEL \(request.containerID)/\(request.ifName): \(failure)") }
         try store.remove(fileName)
     }
 }

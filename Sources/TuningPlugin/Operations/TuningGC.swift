@@ -1,4 +1,5 @@
 import CNISpec
+import JSONSupport
 
 /// GC: deletes the backup records of `network` whose attachment is not in `valid`. Records
 /// without a network (written by the reference plugin) are left alone.

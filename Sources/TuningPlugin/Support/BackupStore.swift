@@ -1,4 +1,5 @@
 import CNISpec
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -28,22 +29,11 @@ struct BackupStore {
     }
 
     func write(_ name: String, _ bytes: [UInt8]) throws(CNIError) {
-        try makeDirectory()
-        let temporary = path(of: ".\(name).tmp")
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        if fd < 0 { throw failure("create", ".\(name).tmp", errno) }
         do {
-            try FileDescriptorIO.writeFully(fd, bytes)
+            try Directories.make(directory, mode: 0o700)  // the records name containers
+            try AtomicFile.write(path(of: name), bytes, mode: 0o600, sync: false)
         } catch {
-            close(fd)
-            unlink(temporary)
-            throw failure("write", ".\(name).tmp", error.errno)
-        }
-        close(fd)
-        if rename(temporary, path(of: name)) != 0 {
-            let code = errno
-            unlink(temporary)
-            throw failure("rename into", name, code)
+            throw CNIError(.ioFailure, "failed to \(error.operation) \(error.path)", details: SystemError.describe(error.errno))
         }
     }
 
@@ -68,17 +58,6 @@ struct BackupStore {
             if name.hasSuffix(".json"), !name.hasPrefix(".") { names.append(name) }
         }
         return names.sorted()
-    }
-
-    /// `mkdir -p` (mode 0700: the records name containers).
-    private func makeDirectory() throws(CNIError) {
-        var current = ""
-        for component in directory.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, 0o700) != 0, errno != EEXIST {
-                throw CNIError(.ioFailure, "failed to create \(current)", details: SystemError.describe(errno))
-            }
-        }
     }
 
     private func failure(_ operation: String, _ name: String, _ code: Int32) -> CNIError {

@@ -1,4 +1,5 @@
 import CNISpec
+import SystemSupport
 
 /// The plugin-specific error codes of `tuning` (100 and above, as the spec reserves them).
 enum TuningFailure {
@@ -11,8 +12,4 @@ enum TuningFailure {
 }
 
 /// Diagnostics on stderr (never stdout, which carries the result).
-enum Log {
-    static func warning(_ text: String) {
-        FileDescriptorIO.log("tuning: \(text)")
-    }
-}
+let logger = Log(prefix: "tuning")

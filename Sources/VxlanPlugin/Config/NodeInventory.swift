@@ -1,5 +1,6 @@
 import CNISpec
 import Netlink
+import JSONSupport
 
 /// Parses a list of cluster nodes from any of the shapes the plugin and `cnictl` accept:
 ///

@@ -1,4 +1,6 @@
 import CNISpec
+import JSONSupport
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +17,12 @@ public enum PeersFile {
             throw CNIError(.ioFailure, "cannot open peers file \(path)", details: error.description)
         }
         defer { close(fd) }
-        let bytes = try FileDescriptorIO.readAll(fd)
+        let bytes: [UInt8]
+        do {
+            bytes = try FileDescriptorIO.readToEnd(fd)
+        } catch {
+            throw CNIError(.ioFailure, "cannot read peers file \(path)", details: error.description)
+        }
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)

@@ -1,6 +1,7 @@
 import BGPRouting
 import CNISpec
 import Netlink
+import PluginRuntime
 
 /// The `vxlan` plugin's configuration (the plugin object in the conflist), validated.
 ///

@@ -1,5 +1,6 @@
 import CNISpec
 import CVxlanDataPath
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 import CNISpec
+import PluginRuntime
 
 extension VxlanPlugin {
     /// Whether the pod's incoming traffic will be rate-limited on its host veth: the

@@ -1,4 +1,3 @@
-import CNISpec
 import Netlink
 
 /// CHECK of the eBPF data path, read-only.

@@ -1,4 +1,3 @@
-import CNISpec
 import Netlink
 
 /// The node's eBPF data path (bpf/vxlan_datapath.bpf.c): one program instance per node,

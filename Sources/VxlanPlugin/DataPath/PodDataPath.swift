@@ -10,7 +10,7 @@ enum PodDataPath {
         _ result: CNIResult, netns: String, podForwards: Bool, shaped: Bool, to dataPath: NodeDataPath
     ) throws(CNIError) {
         guard var pod = PodAttachment.from(result, netns: netns, links: dataPath.links) else {
-            Log.warning("no veth attachment with addresses in prevResult: the pod takes the kernel path")
+            logger("no veth attachment with addresses in prevResult: the pod takes the kernel path")
             return
         }
         pod.forwards = podForwards

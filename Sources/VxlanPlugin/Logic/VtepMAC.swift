@@ -1,5 +1,5 @@
-import CNISpec
 import Netlink
+import SystemSupport
 
 /// The deterministic MAC of a node's VTEP, so peers compute each other's MAC from the node
 /// list alone and never exchange it: `02` (locally administered, unicast) followed by the

@@ -9,9 +9,9 @@ extension NodeReconciler {
         throws(CNIError) -> (BirdConfigRenderer.Rendered, BirdReconciler.Outcome)
     {
         let rendered = try renderBird(selfNode: selfNode, nodes: nodes, cluster: cluster, underlay: underlay)
-        for reason in rendered.skipped { Log.warning("BGP peer skipped: \(reason)") }
+        for reason in rendered.skipped { logger("BGP peer skipped: \(reason)") }
         let outcome = try BirdReconciler(routing: config.routing).apply(rendered)
-        if let notice = outcome.notice { Log.warning(notice) }
+        if let notice = outcome.notice { logger(notice) }
         return (rendered, outcome)
     }
 

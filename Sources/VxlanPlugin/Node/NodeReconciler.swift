@@ -74,7 +74,7 @@ public struct NodeReconciler {
     private func reconcileLocked() throws(CNIError) -> (NodeState, NodeDataPath?) {
         let socket = try attempt("open a netlink socket") { try NetlinkSocket() }
         let (selfNode, nodes, underlay, mtu, mac, plan) = try resolve(socket: socket)
-        for reason in plan.skipped { Log.warning("peer skipped: \(reason)") }
+        for reason in plan.skipped { logger("peer skipped: \(reason)") }
         let vtep = try VtepDevice(config: config, socket: socket).ensure(underlay: underlay, mac: mac, mtu: mtu, selfNode: selfNode)
         try ensureForwarding(selfNode)
         let cluster = config.clusterCIDRs(nodes: nodes)
@@ -113,7 +113,7 @@ public struct NodeReconciler {
             if config.dataPath == .ebpf {
                 throw CNIError(.internalError, "set up the eBPF data path (dataPath \"ebpf\")", details: String(describing: error))
             }
-            Log.warning("eBPF data path unavailable, pods take the kernel path: \(error)")
+            logger("eBPF data path unavailable, pods take the kernel path: \(error)")
             try? NodeDataPath.remove(vtepIndex: vtep, socket: socket)
             return nil
         }

@@ -1,6 +1,7 @@
 import CNISpec
 import NetNS
 import Netlink
+import PluginRuntime
 
 /// Applies the overlay MTU to the attachment the previous plugin (bridge) created: the
 /// container interface (inside its netns), then the host-side interfaces listed in

@@ -24,7 +24,7 @@ struct VtepDevice {
                     .invalidNetworkConfig, "interface \(name) exists and is not a vxlan device",
                     details: "kind \(link.kind ?? "none"); choose another \"device\"")
             }
-            Log.warning("recreating \(name): has \(String(describing: link.vxlan)), wanted \(wanted)")
+            logger("recreating \(name): has \(String(describing: link.vxlan)), wanted \(wanted)")
             try attempt("delete VTEP \(name) with outdated settings") { try socket.deleteLink(index: link.index) }
             existing = nil
         }

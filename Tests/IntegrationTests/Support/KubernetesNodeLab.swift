@@ -1,5 +1,5 @@
-import CNISpec
 import Foundation
+import JSONSupport
 
 /// A Kubernetes node in namespaces, running one of the shipped `conf/examples` conflists
 /// through `cnictl` the way containerd or CRI-O run it through libcni:

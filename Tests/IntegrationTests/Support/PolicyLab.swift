@@ -1,6 +1,6 @@
-import CNISpec
 import Foundation
 import NetworkPolicy
+import JSONSupport
 
 /// A node for NetworkPolicy tests: a "node" namespace with the reference bridge plugin's
 /// bridge, pods x/a ... z/c attached by `cnictl add` (K8S_POD_NAMESPACE/NAME in CNI_ARGS,

@@ -1,3 +1,5 @@
+import CNISpec
+import JSONSupport
 /// Turns one invocation (environment + stdin) into exactly one response on stdout.
 ///
 /// Pure with respect to process state: the environment, stdin and the netns identity test

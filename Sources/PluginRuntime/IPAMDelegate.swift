@@ -1,9 +1,13 @@
+import CNISpec
+import JSONSupport
+import SystemSupport
+
 /// Runs the IPAM plugin named by `ipam.type`, as the spec's delegation rules require: same
 /// environment (with `CNI_COMMAND` set), the whole configuration on stdin, its stderr
 /// passed through, its error code passed back unchanged.
 ///
 /// `runner` runs the executable that `CNI_PATH` resolves; the default execs it. A plugin may
-/// pass its own (the bridge runs its sibling host-local in-process, see `IPAMDriver`): the
+/// pass its own (the bridge runs its sibling host-local in-process, see `InProcessIPAM`): the
 /// search, the error for a missing plugin and the reading of the outcome stay the same.
 public enum IPAMDelegate {
     /// Runs the found IPAM executable for `command` and returns its exit status and stdout.
@@ -14,7 +18,11 @@ public enum IPAMDelegate {
     public static let exec: Runner = { (executable, command, request) throws(CNIError) in
         let environment = Subprocess.environment(
             Subprocess.currentEnvironment(), overriding: ["CNI_COMMAND": command.rawValue])
-        return try Subprocess.run(executable, environment: environment, stdin: request.config.bytes)
+        do throws(SystemError) {
+            return try Subprocess.run(executable, environment: environment, stdin: request.config.bytes)
+        } catch {
+            throw CNIError(.ioFailure, "failed to run \(executable)", details: error.description)
+        }
     }
 
     /// ADD of the delegate. When the delegate ran and failed (or printed a result that cannot
@@ -37,7 +45,7 @@ public enum IPAMDelegate {
             do {
                 _ = try run(executable, request, command: .del, runner: runner)
             } catch let cleanup {
-                try? FileDescriptorIO.writeAll(2, Array("IPAM DEL after the failed IPAM ADD failed too: \(cleanup)\n".utf8))
+                Log.line("IPAM DEL after the failed IPAM ADD failed too: \(cleanup)")
             }
             throw error
         }

@@ -1,6 +1,9 @@
 import Testing
 
 @testable import CNISpec
+import JSONSupport
+import SystemSupport
+@testable import PluginRuntime
 
 #if canImport(Glibc)
 import Glibc

@@ -33,16 +33,16 @@ public enum Subprocess {
     /// Spawns `executable`, writes `stdin` to it, reads its stdout to the end and waits.
     public static func run(
         _ executable: String, arguments: [String] = [], environment: [String], stdin input: [UInt8]
-    ) throws(CNIError) -> Outcome {
+    ) throws(SystemError) -> Outcome {
         var inPipe: [Int32] = [-1, -1]
         var outPipe: [Int32] = [-1, -1]
         guard makePipe(&inPipe) else {
-            throw CNIError(.ioFailure, "pipe2 failed", details: SystemError.describe(errno))
+            throw SystemError("pipe2", errno: errno)
         }
         guard makePipe(&outPipe) else {
             let e = errno
             close(inPipe[0]); close(inPipe[1])
-            throw CNIError(.ioFailure, "pipe2 failed", details: SystemError.describe(e))
+            throw SystemError("pipe2", errno: e)
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -61,20 +61,20 @@ public enum Subprocess {
         close(outPipe[1])
         guard rc == 0 else {
             close(inPipe[1]); close(outPipe[0])
-            throw CNIError(.ioFailure, "failed to start \(executable)", details: SystemError.describe(rc))
+            throw SystemError("posix_spawn", executable, errno: rc)
         }
         // The child reads all of stdin before writing; a child that exits early makes the
         // write fail with EPIPE (SIGPIPE is ignored by the plugin entry point), which is not
         // an error of ours: its exit status tells what happened.
-        try? FileDescriptorIO.writeAll(inPipe[1], input)
+        try? FileDescriptorIO.writeFully(inPipe[1], input)
         close(inPipe[1])
         let output: [UInt8]
         do {
-            output = try FileDescriptorIO.readAll(outPipe[0])
+            output = try FileDescriptorIO.readToEnd(outPipe[0])
         } catch {
             close(outPipe[0])
             _ = waitFor(pid)
-            throw error
+            throw SystemError("read the output of", executable, errno: error.errno)
         }
         close(outPipe[0])
         return Outcome(status: waitFor(pid), stdout: output)

@@ -1,11 +1,12 @@
 import CBuildIdentity
+import SystemSupport
 
 /// The identity of the swift-cni build a binary comes from: `"swift-cni <version> <token>"`,
-/// compiled once per build into every binary of the package (`Sources/CBuildIdentity`), both
+/// compiled once per build into every plugin binary (`Sources/CBuildIdentity`), both
 /// in the running program and as an ELF note (owner `swift-cni`, type 1) readable from a
 /// file without running it. Two binaries with the same identity come from the same build, so
 /// a plugin can run the other's code in-process instead of exec'ing the file (see the
-/// bridge's `IPAMDriver`).
+/// bridge's `InProcessIPAM` runner).
 public enum BuildIdentity {
     /// The note owner and type.
     public static let noteName = "swift-cni"

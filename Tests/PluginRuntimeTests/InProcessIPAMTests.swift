@@ -1,13 +1,13 @@
-@testable import CNISpec
 import Foundation
 import Testing
 
-@testable import BridgePlugin
+@testable import PluginRuntime
+@testable import SystemSupport
 
-/// `IPAMDriver.choose`: in-process only for a file named `host-local` that carries the running
+/// `InProcessIPAM.choose`: in-process only for a file named `host-local` that carries the running
 /// build's identity note, and never with `SWIFT_CNI_EXEC_IPAM=1`.
 @Suite("IPAM driver choice")
-struct IPAMDriverTests {
+struct InProcessIPAMTests {
     /// A minimal ELF64 little-endian file: header, one `PT_NOTE` program header, the notes.
     static func elf(notes: [(name: String, type: UInt32, descriptor: String)]) -> Data {
         func le(_ value: UInt64, _ size: Int) -> [UInt8] { (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) } }
@@ -46,14 +46,14 @@ struct IPAMDriverTests {
             FileManager.default.createFile(
                 atPath: path, contents: Self.elf(notes: [("GNU", 3, "build-id"), ("swift-cni", 1, "swift-cni 9.9 same")]))
             #expect(BuildIdentity.of(path: path) == "swift-cni 9.9 same")
-            #expect(IPAMDriver.choose(for: path, environmentOverride: nil, identity: "swift-cni 9.9 same") == .inProcess)
-            #expect(IPAMDriver.choose(for: path, environmentOverride: "0", identity: "swift-cni 9.9 same") == .inProcess)
-            #expect(IPAMDriver.choose(for: path, environmentOverride: "1", identity: "swift-cni 9.9 same") == .exec)
-            #expect(IPAMDriver.choose(for: path, environmentOverride: nil, identity: "swift-cni 9.9 other") == .exec)
+            #expect(InProcessIPAM.choose(for: path, inProcessTypes: ["host-local"], environmentOverride: nil, identity: "swift-cni 9.9 same") == .inProcess)
+            #expect(InProcessIPAM.choose(for: path, inProcessTypes: ["host-local"], environmentOverride: "0", identity: "swift-cni 9.9 same") == .inProcess)
+            #expect(InProcessIPAM.choose(for: path, inProcessTypes: ["host-local"], environmentOverride: "1", identity: "swift-cni 9.9 same") == .exec)
+            #expect(InProcessIPAM.choose(for: path, inProcessTypes: ["host-local"], environmentOverride: nil, identity: "swift-cni 9.9 other") == .exec)
             // A symbolic link resolves to the same file.
             try FileManager.default.createDirectory(atPath: dir + "/link", withIntermediateDirectories: false)
             try FileManager.default.createSymbolicLink(atPath: dir + "/link/host-local", withDestinationPath: path)
-            #expect(IPAMDriver.choose(for: dir + "/link/host-local", environmentOverride: nil, identity: "swift-cni 9.9 same") == .inProcess)
+            #expect(InProcessIPAM.choose(for: dir + "/link/host-local", inProcessTypes: ["host-local"], environmentOverride: nil, identity: "swift-cni 9.9 same") == .inProcess)
         }
     }
 
@@ -62,17 +62,17 @@ struct IPAMDriverTests {
             let path = dir + "/host-local"
             let identity = BuildIdentity.current
             FileManager.default.createFile(atPath: path, contents: Data("#!/bin/sh\nexec true\n".utf8))
-            #expect(IPAMDriver.choose(for: path, environmentOverride: nil, identity: identity) == .exec)
+            #expect(InProcessIPAM.choose(for: path, inProcessTypes: ["host-local"], environmentOverride: nil, identity: identity) == .exec)
             FileManager.default.createFile(atPath: path, contents: Self.elf(notes: [("GNU", 3, "build-id")]))
-            #expect(IPAMDriver.choose(for: path, environmentOverride: nil, identity: identity) == .exec)
+            #expect(InProcessIPAM.choose(for: path, inProcessTypes: ["host-local"], environmentOverride: nil, identity: identity) == .exec)
             // Our note type with another owner, another type with our owner.
             FileManager.default.createFile(atPath: path, contents: Self.elf(notes: [("swift-cnx", 1, identity), ("swift-cni", 2, identity)]))
-            #expect(IPAMDriver.choose(for: path, environmentOverride: nil, identity: identity) == .exec)
+            #expect(InProcessIPAM.choose(for: path, inProcessTypes: ["host-local"], environmentOverride: nil, identity: identity) == .exec)
             // Truncated inside the note segment.
             FileManager.default.createFile(atPath: path, contents: Self.elf(notes: [("swift-cni", 1, identity)]).prefix(130))
             #expect(BuildIdentity.of(path: path) == nil)
-            #expect(IPAMDriver.choose(for: path, environmentOverride: nil, identity: identity) == .exec)
-            #expect(IPAMDriver.choose(for: dir + "/missing/host-local", environmentOverride: nil, identity: identity) == .exec)
+            #expect(InProcessIPAM.choose(for: path, inProcessTypes: ["host-local"], environmentOverride: nil, identity: identity) == .exec)
+            #expect(InProcessIPAM.choose(for: dir + "/missing/host-local", inProcessTypes: ["host-local"], environmentOverride: nil, identity: identity) == .exec)
         }
     }
 
@@ -80,7 +80,7 @@ struct IPAMDriverTests {
         try Self.withDirectory { dir in
             for name in ["dhcp", "static", "host-local2"] {
                 FileManager.default.createFile(atPath: dir + "/" + name, contents: Self.elf(notes: [("swift-cni", 1, "id")]))
-                #expect(IPAMDriver.choose(for: dir + "/" + name, environmentOverride: nil, identity: "id") == .exec)
+                #expect(InProcessIPAM.choose(for: dir + "/" + name, inProcessTypes: ["host-local"], environmentOverride: nil, identity: "id") == .exec)
             }
         }
     }

@@ -1,4 +1,6 @@
+import CNISpec
 import NetNS
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -17,11 +19,17 @@ public enum PluginMain {
                 guard let value = Glibc.getenv(name) else { return nil }
                 return String(cString: value)
             },
-            readStdin: { () throws(CNIError) in try FileDescriptorIO.readAll(0) },
+            readStdin: { () throws(CNIError) in
+                do {
+                    return try FileDescriptorIO.readToEnd(0)
+                } catch {
+                    throw CNIError(.ioFailure, "read failed", details: "fd 0: \(error)")
+                }
+            },
             isOwnNetNS: isOwnNetNS, inspectNetNS: inspectNetNS)
         let outcome = dispatcher.run()
-        if !outcome.stderr.isEmpty { try? FileDescriptorIO.writeAll(2, Array(outcome.stderr.utf8)) }
-        if !outcome.stdout.isEmpty { try? FileDescriptorIO.writeAll(1, outcome.stdout) }
+        if !outcome.stderr.isEmpty { try? FileDescriptorIO.writeFully(2, Array(outcome.stderr.utf8)) }
+        if !outcome.stdout.isEmpty { try? FileDescriptorIO.writeFully(1, outcome.stdout) }
         exit(outcome.exitCode)
     }
 

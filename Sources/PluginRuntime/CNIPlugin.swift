@@ -1,3 +1,4 @@
+import CNISpec
 /// A CNI plugin: one callback per command. The dispatcher handles the environment, stdin,
 /// version negotiation, output framing and error codes, so callbacks only do the work.
 ///

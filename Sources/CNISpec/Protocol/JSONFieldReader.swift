@@ -1,3 +1,4 @@
+import JSONSupport
 /// Typed access to members of a configuration object, with errors that name the field.
 ///
 /// A member of the wrong JSON type is a decoding failure (code 6), the same code the

@@ -1,3 +1,4 @@
+import CNISpec
 /// One invocation of a plugin: the validated environment plus the decoded configuration.
 public struct CNIRequest: Sendable {
     public let command: CNICommand
