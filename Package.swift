@@ -80,16 +80,31 @@ let package = Package(
         .target(name: "LoopbackPlugin", dependencies: ["CNISpec", "LinkControl", "NetNS"]),
         .target(name: "HostLocalPlugin", dependencies: ["CNISpec", "HostLocalIPAM"], swiftSettings: pluginSwiftSettings),
         .target(name: "CNIRuntime", dependencies: ["CNISpec"]),
+        // The alias on the host end of an attachment's veth: written by bridge, read by doctor.
+        .target(name: "AttachmentNaming", swiftSettings: pluginSwiftSettings),
         .target(
-            name: "BridgePlugin", dependencies: ["CLinux", "CNISpec", "HostLocalPlugin", "Netlink", "NetNS", "NFTables"],
+            name: "BridgePlugin",
+            dependencies: ["AttachmentNaming", "CLinux", "CNISpec", "HostLocalPlugin", "Netlink", "NetNS", "NFTables"],
             swiftSettings: pluginSwiftSettings),
         .target(name: "NFTables", dependencies: ["CNftables", "CNISpec"], swiftSettings: pluginSwiftSettings),
         // The vxlan eBPF data path: libbpf (libbpf-dev) and the program's object, compiled
-        // from bpf/vxlan_datapath.bpf.c by scripts/gen-bpf.sh and committed as a C array.
-        .target(name: "CVxlanDataPath", linkerSettings: [.linkedLibrary("bpf")]),
+        // from bpf/vxlan_datapath.bpf.c (beside the loader, not built for the host) by
+        // scripts/gen-bpf.sh and committed as a C array. include/datapath_layout.h holds the
+        // maps' structs, shared by the program and the host side.
+        .target(name: "CVxlanDataPath", exclude: ["bpf"], linkerSettings: [.linkedLibrary("bpf")]),
+        // The eBPF data path's host side: program load/attach, map layouts, node and pod entries.
+        .target(
+            name: "VxlanDataPath", dependencies: ["CNISpec", "CVxlanDataPath", "Netlink"], swiftSettings: pluginSwiftSettings),
         // BGP routing of the cross-node network: BIRD 2's configuration and control socket.
         .target(name: "BGPRouting", dependencies: ["CNIRuntime", "CNISpec", "Netlink"]),
-        .target(name: "VxlanPlugin", dependencies: ["BGPRouting", "CNISpec", "CVxlanDataPath", "Netlink", "NetNS", "NFTables"]),
+        // The cross-node network of a node: node list, VTEP, peers (plan, diff, programmer),
+        // node firewall and lock; used by the vxlan plugin, `cnictl` and `cnictl doctor`.
+        .target(
+            name: "Overlay", dependencies: ["BGPRouting", "CNISpec", "Netlink", "NFTables", "VxlanDataPath"],
+            swiftSettings: pluginSwiftSettings),
+        .target(
+            name: "VxlanPlugin", dependencies: ["BGPRouting", "CNISpec", "Netlink", "NetNS", "Overlay", "VxlanDataPath"],
+            swiftSettings: pluginSwiftSettings),
         .target(name: "TuningPlugin", dependencies: ["CNISpec", "Netlink", "NetNS"], swiftSettings: pluginSwiftSettings),
         .target(
             name: "BandwidthPlugin", dependencies: ["CLinux", "CNISpec", "CNIRuntime", "Netlink", "NetNS"],
@@ -102,7 +117,7 @@ let package = Package(
         // `cnictl doctor`: pure checks over a snapshot of the node, and the snapshot's reader.
         .target(
             name: "NodeDoctor",
-            dependencies: ["BridgePlugin", "CNIRuntime", "CNISpec", "HostLocalIPAM", "Netlink", "NetNS", "NFTables", "VxlanPlugin"]),
+            dependencies: ["AttachmentNaming", "CNIRuntime", "CNISpec", "HostLocalIPAM", "Netlink", "NetNS", "NFTables", "Overlay"]),
 
         // MARK: Executables (product name = CNI type)
         .executableTarget(
@@ -115,7 +130,7 @@ let package = Package(
             name: "bridge", dependencies: ["BridgePlugin"], swiftSettings: pluginSwiftSettings,
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
-            name: "vxlan", dependencies: ["VxlanPlugin"],
+            name: "vxlan", dependencies: ["VxlanPlugin"], swiftSettings: pluginSwiftSettings,
             linkerSettings: mostlyStaticExecutable),
         .executableTarget(
             name: "tuning", dependencies: ["TuningPlugin"], swiftSettings: pluginSwiftSettings,
@@ -132,7 +147,7 @@ let package = Package(
         .executableTarget(
             name: "cnictl",
             dependencies: [
-                "BGPRouting", "CNIRuntime", "CNISpec", "VxlanPlugin", "Netlink",
+                "BGPRouting", "CNIRuntime", "CNISpec", "Overlay", "VxlanDataPath", "Netlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "NetworkPolicy", "PolicyDataplane", "NFTables", "NetNS",
                 .product(name: "Yams", package: "Yams"), "NodeDoctor",
@@ -143,15 +158,16 @@ let package = Package(
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
         .testTarget(
-            name: "IntegrationTests", dependencies: ["BGPRouting", "CNISpec", "NetNS", "Netlink", "NFTables", "NetworkPolicy", "VxlanPlugin"]),
+            name: "IntegrationTests", dependencies: ["BGPRouting", "CNISpec", "NetNS", "Netlink", "NFTables", "NetworkPolicy", "VxlanDataPath"]),
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
         .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
         .testTarget(name: "TuningPluginTests", dependencies: ["TuningPlugin", "Netlink", "CNISpec"]),
         .testTarget(name: "BandwidthPluginTests", dependencies: ["BandwidthPlugin", "Netlink", "CNISpec"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),
         .testTarget(name: "BGPRoutingTests", dependencies: ["BGPRouting", "Netlink", "CNISpec"]),
-        .testTarget(name: "VxlanPluginTests", dependencies: ["VxlanPlugin", "Netlink", "NFTables", "CNISpec"]),
-        .testTarget(name: "NodeDoctorTests", dependencies: ["NodeDoctor", "CNISpec", "Netlink", "NFTables", "VxlanPlugin"]),
+        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "Netlink", "NFTables", "CNISpec"]),
+        .testTarget(name: "VxlanDataPathTests", dependencies: ["VxlanDataPath", "CVxlanDataPath", "Netlink"]),
+        .testTarget(name: "NodeDoctorTests", dependencies: ["NodeDoctor", "CNISpec", "Netlink", "NFTables", "Overlay"]),
         .testTarget(name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "PolicyDataplane", "NFTables", "CNISpec"]),
     ]
 )

@@ -7,7 +7,7 @@
 // CIDRs; each has a unicast VTEP MAC.
 import CNISpec
 import Netlink
-import VxlanPlugin
+import Overlay
 
 func fuzzOne(_ input: [UInt8]) {
     guard let value = try? JSONParser.parse(input) else { return }

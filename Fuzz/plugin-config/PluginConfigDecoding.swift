@@ -15,7 +15,7 @@ import BridgePlugin
 import CNISpec
 import Netlink
 import HostLocalIPAM
-import VxlanPlugin
+import Overlay
 
 func fuzzOne(_ input: [UInt8]) {
     let (argsBytes, configBytes) = splitAtNUL(input)

@@ -1,5 +1,6 @@
 import BGPRouting
 import CNISpec
+import Overlay
 
 /// The `vxlan` plugin: a chained plugin placed after `bridge` (with `host-local` IPAM on the
 /// node's pod CIDR). It makes the node part of the cluster's pod network, NAT-free:

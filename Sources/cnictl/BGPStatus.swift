@@ -2,7 +2,7 @@ import ArgumentParser
 import BGPRouting
 import CNIRuntime
 import CNISpec
-import VxlanPlugin
+import Overlay
 
 /// `cnictl bgp`: the vxlan plugin's routing mode bgp, seen through BIRD's control socket.
 struct BGPCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import CNISpec
 import Foundation
-import VxlanPlugin
+import Overlay
 import Yams
 
 /// Reads the node list given to `cnictl reconcile-peers --peers`: JSON, or YAML (for

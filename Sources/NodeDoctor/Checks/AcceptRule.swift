@@ -1,6 +1,6 @@
 import CNISpec
 import Netlink
-import VxlanPlugin
+import Overlay
 
 /// What one rule of a foreign forward chain accepts, read from its expressions as
 /// libnftables prints them: an `accept` verdict after nothing but counters accepts

@@ -1,26 +1,26 @@
 import CNISpec
 import Netlink
 
-/// The node's eBPF data path (bpf/vxlan_datapath.bpf.c): one program instance per node,
+/// The node's eBPF data path (Sources/CVxlanDataPath/bpf/vxlan_datapath.bpf.c): one program instance per node,
 /// found again on every run from the VTEP's ingress hook (so no bpffs is needed), attached
 /// also to the underlay device and to each pod's host-side veth; its maps hold this node's
 /// settings, the peers' pod CIDRs and the local pods.
-struct NodeDataPath {
+public struct NodeDataPath {
     let program: DataPathProgram
     let maps: DataPathMaps
     /// The node's links as `ensure` listed them (under the node lock, after the previous
     /// plugin made the pod's veth): ADD reads the pod's veth and bridge from them instead
     /// of asking the kernel again. Empty for an instance `find` returned.
-    var links: [Link] = []
+    public internal(set) var links: [Link] = []
 
     /// The instance on the VTEP, if any.
-    static func find(vtepIndex: Int32) throws(BPFError) -> NodeDataPath? {
+    public static func find(vtepIndex: Int32) throws(BPFError) -> NodeDataPath? {
         guard let program = try DataPathProgram.attached(to: vtepIndex) else { return nil }
         return NodeDataPath(program: program, maps: try program.maps())
     }
 
     /// The instance on the VTEP named `device`, if the VTEP and an instance exist.
-    static func find(device: String, socket: NetlinkSocket) throws -> NodeDataPath? {
+    public static func find(device: String, socket: NetlinkSocket) throws -> NodeDataPath? {
         guard let vtep = try socket.link(named: device) else { return nil }
         return try find(vtepIndex: vtep.index)
     }
@@ -30,8 +30,8 @@ struct NodeDataPath {
     /// instance, e.g. before the VTEP was recreated, are moved to the new one) and on the
     /// underlay device; the node settings; one peer entry per VXLAN peer CIDR; local pod
     /// entries whose host veth is gone are removed.
-    static func ensure(
-        vtepIndex: Int32, vtepMAC: MACAddress, underlay: Underlay, vni: UInt32, port: UInt16, plan: PeerPlan,
+    public static func ensure(
+        vtepIndex: Int32, vtepMAC: MACAddress, underlay: DataPathUnderlay, vni: UInt32, port: UInt16, peers: [DataPathPeer],
         socket: NetlinkSocket
     ) throws -> NodeDataPath {
         let links = try socket.links()
@@ -53,7 +53,7 @@ struct NodeDataPath {
             let id = try path.program.id()
             if try DataPathProgram.attached(to: underlay.index)?.id() != id { try path.program.attach(to: underlay.index) }
         }
-        try path.syncPeers(Self.peerElements(plan, underlay: underlay))
+        try path.syncPeers(Self.peerElements(peers, underlay: underlay))
         let present = Set(links.map(\.index))
         for (key, value) in try path.maps.pods.elements() {
             if let entry = DataPathLayout.PodEntry(bytes: value), !present.contains(entry.hostInterfaceIndex) {
@@ -67,7 +67,7 @@ struct NodeDataPath {
     /// every device that carries the VTEP's instance (when the VTEP carries none, e.g. after
     /// a failed set-up: every instance no VTEP carries). Pods then take the kernel path.
     /// Another vxlan network's instance (on its own VTEP) stays.
-    static func remove(vtepIndex: Int32, socket: NetlinkSocket) throws {
+    public static func remove(vtepIndex: Int32, socket: NetlinkSocket) throws {
         let links = try socket.links()
         let ids = try attachedInstances(links).mapValues(\.id)
         let removed: Set<UInt32>
@@ -82,7 +82,7 @@ struct NodeDataPath {
 
     /// The node settings the program needs. An IPv6 underlay gets no underlay index and
     /// address: the program does not encapsulate there (the kernel VTEP does).
-    static func nodeEntry(vtepIndex: Int32, vtepMAC: MACAddress, underlay: Underlay, vni: UInt32, port: UInt16)
+    static func nodeEntry(vtepIndex: Int32, vtepMAC: MACAddress, underlay: DataPathUnderlay, vni: UInt32, port: UInt16)
         -> DataPathLayout.NodeEntry
     {
         let encapsulates = underlay.local.isIPv4
@@ -93,16 +93,11 @@ struct NodeDataPath {
 
     /// The peer map's wanted elements (key and value bytes): each VXLAN peer's IPv4 pod
     /// CIDRs, over an IPv4 underlay only.
-    static func peerElements(_ plan: PeerPlan, underlay: Underlay) -> [[UInt8]: [UInt8]] {
+    static func peerElements(_ peers: [DataPathPeer], underlay: DataPathUnderlay) -> [[UInt8]: [UInt8]] {
         guard underlay.local.isIPv4 else { return [:] }
-        var macByNetwork: [InetAddress: MACAddress] = [:]
-        for neighbour in plan.neighbours { macByNetwork[neighbour.ip] = neighbour.mac }
-        var underlayByMAC: [MACAddress: InetAddress] = [:]
-        for entry in plan.fdb { underlayByMAC[entry.mac] = entry.destination }
         var elements: [[UInt8]: [UInt8]] = [:]
-        for route in plan.vtepRoutes where route.destination.address.isIPv4 {
-            guard let mac = macByNetwork[route.gateway], let peer = underlayByMAC[mac], peer.isIPv4 else { continue }
-            elements[DataPathLayout.peerKey(route.destination)] = DataPathLayout.PeerEntry(underlayIP: peer, vtepMAC: mac).bytes
+        for peer in peers where peer.podCIDR.address.isIPv4 && peer.underlayIP.isIPv4 {
+            elements[DataPathLayout.peerKey(peer.podCIDR)] = DataPathLayout.PeerEntry(underlayIP: peer.underlayIP, vtepMAC: peer.vtepMAC).bytes
         }
         return elements
     }
@@ -161,7 +156,7 @@ struct NodeDataPath {
     // MARK: Pods
 
     /// Attaches the program to the pod's host-side veth and records the pod's addresses.
-    func addPod(_ pod: PodAttachment) throws(BPFError) {
+    public func addPod(_ pod: PodAttachment) throws(BPFError) {
         for address in pod.addresses {
             let key = DataPathLayout.podKey(address)
             var entry = DataPathLayout.PodEntry(
@@ -180,7 +175,7 @@ struct NodeDataPath {
     }
 
     /// Forgets the pod's addresses (the veth, and the filter on it, go with the pod).
-    func removePod(addresses: [InetAddress]) throws(BPFError) {
+    public func removePod(addresses: [InetAddress]) throws(BPFError) {
         for address in addresses { try maps.pods.delete(DataPathLayout.podKey(address)) }
     }
 
@@ -188,7 +183,7 @@ struct NodeDataPath {
     /// NetworkPolicy selects) send and receive through the kernel path, where nftables
     /// enforces the policy. Returns how many entries changed.
     @discardableResult
-    func markSlowPath(where isMarked: (InetAddress) -> Bool) throws(BPFError) -> Int {
+    public func markSlowPath(where isMarked: (InetAddress) -> Bool) throws(BPFError) -> Int {
         var changed = 0
         for (key, value) in try maps.pods.elements() {
             guard var entry = DataPathLayout.PodEntry(bytes: value) else { continue }
@@ -205,13 +200,13 @@ struct NodeDataPath {
 }
 
 /// What the data path needs of one attachment (from the chained `prevResult`).
-struct PodAttachment: Equatable {
-    var hostInterfaceIndex: Int32
-    var mac: MACAddress
-    var gatewayMAC: MACAddress
-    var addresses: [InetAddress]
+public struct PodAttachment: Equatable {
+    public var hostInterfaceIndex: Int32
+    public var mac: MACAddress
+    public var gatewayMAC: MACAddress
+    public var addresses: [InetAddress]
     /// IP forwarding is on in the pod's namespace (at ADD).
-    var forwards: Bool = false
+    public var forwards: Bool = false
     /// Traffic to the pod is shaped on its host veth (see `PodEntry.shaped`).
-    var shaped: Bool = false
+    public var shaped: Bool = false
 }

@@ -6,10 +6,10 @@ import Glibc
 /// A host-wide exclusive lock (flock) around the node reconcile of one VTEP, so concurrent
 /// ADDs (and `cnictl reconcile-peers`) never race each other creating the device or
 /// pruning entries the other just added.
-enum NodeLock {
+public enum NodeLock {
     static let directory = "/run/swift-cni/vxlan"
 
-    static func withLock<T>(device: String, _ body: () throws(CNIError) -> T) throws(CNIError) -> T {
+    public static func withLock<T>(device: String, _ body: () throws(CNIError) -> T) throws(CNIError) -> T {
         _ = mkdir("/run/swift-cni", 0o755)
         _ = mkdir(directory, 0o755)
         let path = "\(directory)/\(device).lock"

@@ -1,5 +1,6 @@
 import CNISpec
 import Netlink
+import VxlanDataPath
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,7 +64,9 @@ extension NodeReconciler {
         case (_, .none): return []
         case (_, .some(let dataPath)):
             return try attempt("check the eBPF data path") {
-                try dataPath.problems(vtepIndex: vtep, vtepMAC: mac, underlay: underlay, vni: config.vni, port: config.port, plan: plan)
+                try dataPath.problems(
+                    vtepIndex: vtep, vtepMAC: mac, underlay: underlay.dataPath, vni: config.vni, port: config.port,
+                    peers: plan.dataPathPeers)
             }
         }
     }

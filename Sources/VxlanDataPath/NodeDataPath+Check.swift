@@ -5,8 +5,8 @@ import Netlink
 extension NodeDataPath {
     /// Node part: the instance on the VTEP also on the underlay device (IPv4 underlay), the
     /// node settings as wanted, and one peer entry per VXLAN peer CIDR, no other.
-    func problems(
-        vtepIndex: Int32, vtepMAC: MACAddress, underlay: Underlay, vni: UInt32, port: UInt16, plan: PeerPlan
+    public func problems(
+        vtepIndex: Int32, vtepMAC: MACAddress, underlay: DataPathUnderlay, vni: UInt32, port: UInt16, peers: [DataPathPeer]
     ) throws(BPFError) -> [String] {
         var found: [String] = []
         let wanted = Self.nodeEntry(vtepIndex: vtepIndex, vtepMAC: vtepMAC, underlay: underlay, vni: vni, port: port)
@@ -17,7 +17,7 @@ extension NodeDataPath {
         if underlay.local.isIPv4, try DataPathProgram.attached(to: underlay.index)?.id() != program.id() {
             found.append("eBPF data path not attached to underlay \(underlay.name)")
         }
-        let wantedPeers = Self.peerElements(plan, underlay: underlay)
+        let wantedPeers = Self.peerElements(peers, underlay: underlay)
         var actualPeers: [[UInt8]: [UInt8]] = [:]
         for (key, value) in try maps.peers.elements() { actualPeers[key] = value }
         if actualPeers != wantedPeers {
@@ -27,7 +27,7 @@ extension NodeDataPath {
     }
 
     /// Pod part: the program on the pod's host veth and an entry per address.
-    func problems(pod: PodAttachment) throws(BPFError) -> [String] {
+    public func problems(pod: PodAttachment) throws(BPFError) -> [String] {
         var found: [String] = []
         if try DataPathProgram.attached(to: pod.hostInterfaceIndex)?.id() != program.id() {
             found.append("eBPF data path not attached to the pod's host interface \(pod.hostInterfaceIndex)")

@@ -1,6 +1,7 @@
 import BGPRouting
 import CNISpec
 import Netlink
+import VxlanDataPath
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,7 +41,7 @@ public struct NodeReconciler {
 
     /// Reconciles, then (still under the node lock) hands the data path to `then` (nil
     /// when pods take the kernel path), e.g. to add a pod to it.
-    func reconcile(then: ((NodeState, NodeDataPath?) throws(CNIError) -> Void)?) throws(CNIError) -> NodeState {
+    public func reconcile(then: ((NodeState, NodeDataPath?) throws(CNIError) -> Void)?) throws(CNIError) -> NodeState {
         try NodeLock.withLock(device: config.device) { () throws(CNIError) -> NodeState in
             let (state, dataPath) = try reconcileLocked()
             try then?(state, dataPath)
@@ -108,7 +109,8 @@ public struct NodeReconciler {
         }
         do {
             return try NodeDataPath.ensure(
-                vtepIndex: vtep, vtepMAC: mac, underlay: underlay, vni: config.vni, port: config.port, plan: plan, socket: socket)
+                vtepIndex: vtep, vtepMAC: mac, underlay: underlay.dataPath, vni: config.vni, port: config.port,
+                peers: plan.dataPathPeers, socket: socket)
         } catch {
             if config.dataPath == .ebpf {
                 throw CNIError(.internalError, "set up the eBPF data path (dataPath \"ebpf\")", details: String(describing: error))

@@ -3,7 +3,7 @@ import Foundation
 import Netlink
 import Testing
 
-@testable import VxlanPlugin
+@testable import Overlay
 
 @Suite("peers file")
 struct PeersFileTests {

@@ -2,7 +2,7 @@ import CNISpec
 import Netlink
 import Testing
 
-@testable import VxlanPlugin
+@testable import Overlay
 
 @Suite("VTEP MAC, MTU, self selection, peer plan")
 struct VxlanLogicTests {

@@ -1,7 +1,7 @@
 import Netlink
 import Testing
 
-@testable import VxlanPlugin
+@testable import VxlanDataPath
 
 /// The byte layouts of the eBPF data path's map keys and values, written out by hand from
 /// the C structs in bpf/vxlan_datapath.bpf.c (not from DataPathLayout's own helpers).

@@ -22,7 +22,8 @@
 // continue through the kernel's path unchanged (TC_ACT_OK), where nftables, conntrack and
 // the kernel VTEP handle them.
 //
-// The layout of the maps is mirrored in Sources/VxlanPlugin/DataPath/DataPathLayout.swift.
+// The maps' keys and values are the structs of ../include/datapath_layout.h, which the host
+// side shares (Sources/VxlanDataPath/DataPathLayout.swift writes them; a unit test checks it).
 // Rebuild the embedded object with scripts/gen-bpf.sh after changing this file.
 
 #include <linux/bpf.h>
@@ -36,6 +37,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_core_read.h>
+
+#include "../include/datapath_layout.h"
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -101,23 +104,10 @@ static __always_inline int v6_fast_flow(struct __sk_buff *skb, struct ipv6hdr *i
     return ct_allows_fast_path(skb, &tuple, sizeof(tuple.ipv6), ip6->nexthdr);
 }
 
-// Pod (a local endpoint): key = IPv6 address, or IPv4-mapped IPv6 (::ffff:a.b.c.d).
-struct pod_key {
-    __u8 addr[16];
-};
-struct pod_entry {
-    __u32 ifindex;      // host-side veth
-    __u32 flags;        // POD_*
-    __u8 mac[6];        // the pod's interface
-    __u8 gw_mac[6];     // source MAC of frames delivered to the pod (the bridge)
-};
-#define POD_SLOW_PATH 1u  // every packet from or to this pod takes the kernel path
-#define POD_FORWARDS 2u   // the pod routes packets on (IP forwarding on in its namespace)
-#define POD_SHAPED 4u     // traffic to the pod is rate-limited on its host veth (bandwidth
-                          // ingressRate): packets to it go through that veth's qdisc
 // Packets to a pod with one of these take the kernel path (bridge, then the host veth).
 #define POD_KERNEL_IN (POD_SLOW_PATH | POD_SHAPED)
 
+// Local pods by address (struct pod_key, struct pod_entry).
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, 16384);
@@ -125,17 +115,7 @@ struct {
     __type(value, struct pod_entry);
 } swcni_pods SEC(".maps");
 
-// Peer pod CIDRs reached through VXLAN: longest-prefix match on the same 16-byte form
-// (IPv4 prefixes have 96 added to their length).
-struct peer_key {
-    __u32 prefixlen;
-    __u8 addr[16];
-};
-struct peer_entry {
-    __be32 underlay_ip;  // the peer's underlay IPv4 address
-    __u8 vtep_mac[6];    // the peer VTEP's MAC (inner destination)
-    __u16 reserved;
-};
+// Peer pod CIDRs reached through VXLAN (struct peer_key, struct peer_entry).
 struct {
     __uint(type, BPF_MAP_TYPE_LPM_TRIE);
     __uint(max_entries, 4096);
@@ -144,14 +124,7 @@ struct {
     __type(value, struct peer_entry);
 } swcni_peers SEC(".maps");
 
-struct node_config {
-    __u32 vtep_ifindex;
-    __u32 underlay_ifindex;  // 0: no encapsulation here (IPv6 underlay)
-    __be32 underlay_ip;      // this node's underlay IPv4 address (outer source)
-    __u32 vni;
-    __be16 port;             // UDP destination port, network order
-    __u8 vtep_mac[6];        // this node's VTEP MAC (inner source)
-};
+// This node's settings (struct node_config).
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(max_entries, 1);

@@ -1,7 +1,7 @@
 import CNISpec
 import Netlink
 
-@testable import VxlanPlugin
+@testable import Overlay
 
 /// Builds a `VxlanConfig` from the JSON text of the plugin object.
 func vxlanConfig(_ json: String) throws(CNIError) -> VxlanConfig {

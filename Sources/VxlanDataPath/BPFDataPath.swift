@@ -5,12 +5,12 @@ import Glibc
 #endif
 
 /// A failed eBPF operation: what was attempted and the errno libbpf or the kernel gave.
-struct BPFError: Error, CustomStringConvertible, CNIErrorConvertible {
-    var operation: String
-    var errno: Int32
+public struct BPFError: Error, CustomStringConvertible, CNIErrorConvertible {
+    public var operation: String
+    public var errno: Int32
 
-    var description: String { "\(operation): \(SystemError.describe(errno))" }
-    var cniError: CNIError { CNIError(.internalError, description) }
+    public var description: String { "\(operation): \(SystemError.describe(errno))" }
+    public var cniError: CNIError { CNIError(.internalError, description) }
 
     static func check(_ result: Int32, _ operation: @autoclosure () -> String) throws(BPFError) -> Int32 {
         guard result >= 0 else { throw BPFError(operation: operation(), errno: -result) }
@@ -18,8 +18,8 @@ struct BPFError: Error, CustomStringConvertible, CNIErrorConvertible {
     }
 }
 
-/// One loaded instance of the data path program (bpf/vxlan_datapath.bpf.c): an owned file
-/// descriptor, closed on deinit. The program lives on while a device has it attached.
+/// One loaded instance of the data path program (Sources/CVxlanDataPath/bpf/vxlan_datapath.bpf.c):
+/// an owned file descriptor, closed on deinit. The program lives on while a device has it attached.
 final class DataPathProgram {
     let fd: Int32
 

@@ -7,7 +7,7 @@ extension PodAttachment {
     /// is a veth (its index; its bridge's MAC is the gateway MAC). Nil when the result has
     /// no such pair (another kind of attachment: the data path leaves it to the kernel).
     /// `links` are the node's links (one dump; no lookup per interface).
-    static func from(_ result: CNIResult, netns: String, links: [Link]) -> PodAttachment? {
+    public static func from(_ result: CNIResult, netns: String, links: [Link]) -> PodAttachment? {
         guard !netns.isEmpty,
             let container = result.interfaces.indices.first(where: { result.interfaces[$0].sandbox == netns }),
             let macText = result.interfaces[container].mac, let mac = MACAddress(macText)

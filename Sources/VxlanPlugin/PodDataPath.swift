@@ -1,5 +1,7 @@
 import CNISpec
 import Netlink
+import Overlay
+import VxlanDataPath
 
 /// A pod's part of the eBPF data path, for ADD and DEL.
 enum PodDataPath {
