@@ -113,7 +113,7 @@ let package = Package(
             name: "PortMapPlugin", dependencies: ["CNISpec", "Netlink", "NFTables"], swiftSettings: pluginSwiftSettings),
         .target(name: "FirewallPlugin", dependencies: ["CNISpec", "NFTables"], swiftSettings: pluginSwiftSettings),
         .target(name: "NetworkPolicy", dependencies: ["CNISpec"]),
-        .target(name: "PolicyDataplane", dependencies: ["NetworkPolicy", "NFTables", "CNISpec"]),
+        .target(name: "PolicyDataplane", dependencies: ["CNIRuntime", "CNISpec", "NetworkPolicy", "NFTables"]),
         // `cnictl doctor`: pure checks over a snapshot of the node, and the snapshot's reader.
         .target(
             name: "NodeDoctor",
@@ -158,9 +158,11 @@ let package = Package(
         .testTarget(name: "HostLocalIPAMTests", dependencies: ["HostLocalIPAM", "CNISpec"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNISpec"]),
         .testTarget(
-            name: "IntegrationTests", dependencies: ["BGPRouting", "CNISpec", "NetNS", "Netlink", "NFTables", "NetworkPolicy", "VxlanDataPath"]),
+            name: "IntegrationTests", dependencies: [
+                "BGPRouting", "BridgePlugin", "CNISpec", "NetNS", "Netlink", "NFTables", "NetworkPolicy", "Overlay", "VxlanDataPath",
+            ]),
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
-        .testTarget(name: "BridgePluginTests", dependencies: ["BridgePlugin", "CNISpec"]),
+        .testTarget(name: "BridgePluginTests", dependencies: ["AttachmentNaming", "BridgePlugin", "CNISpec", "NFTables"]),
         .testTarget(name: "TuningPluginTests", dependencies: ["TuningPlugin", "Netlink", "CNISpec"]),
         .testTarget(name: "BandwidthPluginTests", dependencies: ["BandwidthPlugin", "Netlink", "CNISpec"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "CNISpec"]),

@@ -28,6 +28,18 @@ public struct NodeFirewall {
         NFTChain(table: Self.table, name: "postrouting", base: .postroutingSourceNAT)
     }
 
+    /// Per family: `ip saddr { cidrs } ip daddr { cidrs } accept`.
+    public static func forwardAcceptRules(between cidrs: [NFTPrefix]) throws(NFTablesError) -> [[NFTStatement]] {
+        guard !cidrs.isEmpty else { throw .invalidArgument("cluster CIDRs", "no CIDRs given") }
+        var rules: [[NFTStatement]] = []
+        for family in [NFTPrefix.Family.ipv4, .ipv6] {
+            let members = cidrs.filter { $0.family == family }.map(\.network)
+            guard !members.isEmpty else { continue }
+            rules.append([try .saddr(anyOf: members), try .daddr(anyOf: members), .accept])
+        }
+        return rules
+    }
+
     static func masqueradeRules(local: [NFTPrefix], cluster: [NFTPrefix]) throws(NFTablesError) -> [[NFTStatement]] {
         var rules: [[NFTStatement]] = []
         for family in [NFTPrefix.Family.ipv4, .ipv6] {
@@ -47,7 +59,7 @@ public struct NodeFirewall {
             for c in cluster { clusterPrefixes.append(try NFTPrefix(c.description)) }
             var localPrefixes: [NFTPrefix] = []
             for c in local { localPrefixes.append(try NFTPrefix(c.description)) }
-            var chains = [NFTChainRules(chain: forwardChain, rules: try BridgeFirewall.forwardAcceptRules(between: clusterPrefixes))]
+            var chains = [NFTChainRules(chain: forwardChain, rules: try Self.forwardAcceptRules(between: clusterPrefixes))]
             chains.append(
                 NFTChainRules(chain: postroutingChain, rules: ipMasq ? try Self.masqueradeRules(local: localPrefixes, cluster: clusterPrefixes) : []))
             _ = try table.ensure(session, attachment: owner, networkRules: chains)

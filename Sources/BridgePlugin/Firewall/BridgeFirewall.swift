@@ -1,8 +1,10 @@
-/// The nftables rules the bridge plugin (and vxlan) needs, in tables we own:
+import NFTables
+
+/// The nftables rules the bridge plugin needs, in tables we own:
 ///
 /// * `inet swcni_bridge`, chain `forward` (filter, hook forward, priority 0, policy accept):
 ///   NAT-free accepts for traffic to and from the bridge (network rules, shared by the
-///   network's pods); chain `forward-cluster` (same hook): accepts between cluster CIDRs (vxlan).
+///   network's pods).
 /// * `inet swcni_bridge`, chain `postrouting` (nat, hook postrouting, priority srcnat):
 ///   ipMasq, one rule per pod address: masquerade traffic from the pod that leaves the pod
 ///   network; never pod-to-pod, never multicast. No anonymous sets in per-pod rules (see
@@ -36,13 +38,6 @@ public struct BridgeFirewall: Sendable {
         NFTChain(table: filterTable.table, name: "forward", base: .forwardFilter)
     }
 
-    /// Cluster CIDR accepts (vxlan) live in their own base chain on the forward hook, so they
-    /// never replace the bridge's accepts of the same network (bridge and vxlan of one conflist
-    /// share the network name, and network rules are reconciled per network and chain).
-    public var clusterForwardChain: NFTChain {
-        NFTChain(table: filterTable.table, name: "forward-cluster", base: .forwardFilter)
-    }
-
     public var postroutingChain: NFTChain {
         NFTChain(table: filterTable.table, name: "postrouting", base: .postroutingSourceNAT)
     }
@@ -59,18 +54,6 @@ public struct BridgeFirewall: Sendable {
     public static func forwardAcceptRules(bridge: String) throws(NFTablesError) -> [[NFTStatement]] {
         try Self.validateInterfaceName(bridge)
         return [[.iifname(bridge), .accept], [.oifname(bridge), .accept]]
-    }
-
-    /// Per family: `ip saddr { cidrs } ip daddr { cidrs } accept`.
-    public static func forwardAcceptRules(between cidrs: [NFTPrefix]) throws(NFTablesError) -> [[NFTStatement]] {
-        guard !cidrs.isEmpty else { throw .invalidArgument("cluster CIDRs", "no CIDRs given") }
-        var rules: [[NFTStatement]] = []
-        for family in [NFTPrefix.Family.ipv4, .ipv6] {
-            let members = cidrs.filter { $0.family == family }.map(\.network)
-            guard !members.isEmpty else { continue }
-            rules.append([try .saddr(anyOf: members), try .daddr(anyOf: members), .accept])
-        }
-        return rules
     }
 
     /// For each pod address:
@@ -114,7 +97,7 @@ public struct BridgeFirewall: Sendable {
         try filterTable.ensure(session, attachment: attachment, networkRules: [try forwardAccept(bridge: bridge)])
     }
 
-    private func forwardAccept(bridge: String) throws(NFTablesError) -> NFTChainRules {
+    func forwardAccept(bridge: String) throws(NFTablesError) -> NFTChainRules {
         NFTChainRules(chain: forwardChain, rules: try Self.forwardAcceptRules(bridge: bridge), label: Self.bridgeLabel(bridge))
     }
 
@@ -142,16 +125,6 @@ public struct BridgeFirewall: Sendable {
         }
     }
 
-    /// NAT-free accept of forwarded traffic between the cluster's pod CIDRs (vxlan).
-    @discardableResult
-    public func ensureForwardAccept(
-        _ session: NFTablesSession, attachment: NFTAttachment, between cidrs: [NFTPrefix]
-    ) throws(NFTablesError) -> Bool {
-        try filterTable.ensure(
-            session, attachment: attachment,
-            networkRules: [NFTChainRules(chain: clusterForwardChain, rules: try Self.forwardAcceptRules(between: cidrs))])
-    }
-
     /// ipMasq for one attachment.
     @discardableResult
     public func addMasquerade(
@@ -170,29 +143,6 @@ public struct BridgeFirewall: Sendable {
         let rules = try Self.macSpoofRules(hostInterface: hostInterface, mac: mac)
         return try spoofTable.ensure(
             session, attachment: attachment, attachmentRules: [NFTChainRules(chain: spoofChain, rules: rules)])
-    }
-
-    /// What ADD of the bridge plugin needs in `inet swcni_bridge`, in one read and at most one
-    /// transaction: the network's forward accepts for `bridge` (when given) and the pod's
-    /// masquerade rules (when `masquerade` is not empty). Separate `ensureForwardAccept` and
-    /// `addMasquerade` calls work too, but the second one reads the per-pod chain again.
-    @discardableResult
-    public func ensureAttachment(
-        _ session: NFTablesSession, attachment: NFTAttachment, forwardAcceptBridge bridge: String?,
-        masquerade podAddresses: [NFTPrefix], excluding: [NFTPrefix] = []
-    ) throws(NFTablesError) -> Bool {
-        var networkRules: [NFTChainRules] = []
-        var attachmentRules: [NFTChainRules] = []
-        if let bridge {
-            networkRules.append(try forwardAccept(bridge: bridge))
-        }
-        if !podAddresses.isEmpty {
-            attachmentRules.append(NFTChainRules(
-                chain: postroutingChain, rules: try Self.masqueradeRules(podAddresses: podAddresses, excluding: excluding)))
-        }
-        guard !networkRules.isEmpty || !attachmentRules.isEmpty else { return false }
-        return try filterTable.ensure(
-            session, attachment: attachment, networkRules: networkRules, attachmentRules: attachmentRules)
     }
 
     /// Removes everything `attachment` added (DEL), in both tables, and with `retiring` the

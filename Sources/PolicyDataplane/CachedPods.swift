@@ -4,8 +4,8 @@ import NetworkPolicy
 
 /// Pods this node attached with CNI ADD, from the result cache: `K8S_POD_NAMESPACE` and
 /// `K8S_POD_NAME` of CNI_ARGS name the pod, the cached result's `ips` give its addresses.
-enum CachedPods {
-    static func read(cacheDirectory: String) -> [ObjectRef: [IPAddress]] {
+public enum CachedPods {
+    public static func read(cacheDirectory: String) -> [ObjectRef: [IPAddress]] {
         let cache = ResultCache(directory: cacheDirectory)
         guard FileSystem.isDirectory(cache.resultsDirectory),
             let names = try? FileSystem.listDirectory(cache.resultsDirectory)
@@ -33,7 +33,7 @@ enum CachedPods {
 
     /// Gives cached pods their node-local addresses: a manifest pod known to the cache takes
     /// the cached IPs; a cached pod without manifest is policed with no labels.
-    static func merge(_ cached: [ObjectRef: [IPAddress]], into state: inout ClusterState) {
+    public static func merge(_ cached: [ObjectRef: [IPAddress]], into state: inout ClusterState) {
         for (ref, ips) in cached where !ips.isEmpty {
             var pod = state.pods[ref] ?? Pod(namespace: ref.namespace, name: ref.name)
             pod.ips = ips

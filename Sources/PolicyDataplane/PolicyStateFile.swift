@@ -5,50 +5,69 @@ import CNIRuntime
 import CNISpec
 import NFTables
 import NetworkPolicy
-import PolicyDataplane
 
 /// What `policy apply` leaves behind for the next apply (one file per table and node
 /// namespace, `<state-dir>/<table>-<netns inode>.state`, replaced atomically after every
 /// successful apply): the inputs (arguments, working directory, CNI cache directory), each
 /// manifest file's stamp and pods (or that it held namespaces or policies), the CNI-cache pods,
 /// the table's identity after the apply, and the `PolicyStateCache` of the compiled program.
-struct PolicyStateFile {
+public struct PolicyStateFile {
     static let formatVersion = 2
 
-    struct ManifestFile {
-        let path: String
-        let stamp: FileStamp
+    public struct ManifestFile: Equatable {
+        public let path: String
+        public let stamp: FileStamp
         /// The file held namespaces or policies (any change to it needs a full compile).
-        let hasNamespacesOrPolicies: Bool
-        let pods: [Pod]
+        public let hasNamespacesOrPolicies: Bool
+        public let pods: [Pod]
+
+        public init(path: String, stamp: FileStamp, hasNamespacesOrPolicies: Bool, pods: [Pod]) {
+            self.path = path
+            self.stamp = stamp
+            self.hasNamespacesOrPolicies = hasNamespacesOrPolicies
+            self.pods = pods
+        }
     }
 
-    var arguments: [String]
-    var workingDirectory: String
-    var cacheDirectory: String
-    var table: NFTTableIdentity
-    var files: [ManifestFile]
-    var cniPods: [ObjectRef: [IPAddress]]
-    var cache: PolicyStateCache
+    public var arguments: [String]
+    public var workingDirectory: String
+    public var cacheDirectory: String
+    public var table: NFTTableIdentity
+    public var files: [ManifestFile]
+    public var cniPods: [ObjectRef: [IPAddress]]
+    public var cache: PolicyStateCache
+
+    public init(
+        arguments: [String], workingDirectory: String, cacheDirectory: String, table: NFTTableIdentity, files: [ManifestFile],
+        cniPods: [ObjectRef: [IPAddress]], cache: PolicyStateCache
+    ) {
+        self.arguments = arguments
+        self.workingDirectory = workingDirectory
+        self.cacheDirectory = cacheDirectory
+        self.table = table
+        self.files = files
+        self.cniPods = cniPods
+        self.cache = cache
+    }
 
     /// Pods of the manifests (later files win), then the CNI cache's addresses: what
     /// `PolicyOptions.clusterState` builds.
-    static func pods(_ files: [[Pod]], cni: [ObjectRef: [IPAddress]]) -> [ObjectRef: Pod] {
+    public static func pods(_ files: [[Pod]], cni: [ObjectRef: [IPAddress]]) -> [ObjectRef: Pod] {
         var state = ClusterState()
         for pods in files { for pod in pods { state.upsert(pod) } }
         CachedPods.merge(cni, into: &state)
         return state.pods
     }
 
-    var pods: [ObjectRef: Pod] { Self.pods(files.map(\.pods), cni: cniPods) }
+    public var pods: [ObjectRef: Pod] { Self.pods(files.map(\.pods), cni: cniPods) }
 
-    static func path(directory: String, table: String, netns: String?) -> String {
+    public static func path(directory: String, table: String, netns: String?) -> String {
         var info = stat()
         let inode = stat(netns ?? "/proc/self/ns/net", &info) == 0 ? String(info.st_ino) : "unknown"
         return FileSystem.join(directory, "\(table)-\(inode).state")
     }
 
-    var json: JSONValue {
+    public var json: JSONValue {
         func num(_ value: Int64) -> JSONValue { .number(String(value)) }
         return .object(JSONObject([
             ("version", .number(String(Self.formatVersion))),
@@ -67,7 +86,7 @@ struct PolicyStateFile {
     }
 
     /// nil when the file is missing, of another format version, or malformed.
-    static func read(_ path: String) -> PolicyStateFile? {
+    public static func read(_ path: String) -> PolicyStateFile? {
         guard let bytes = try? FileSystem.readFile(path), let json = try? JSONParser.parse(bytes), let object = json.objectValue,
             object["version"]?.intValue == formatVersion,
             let arguments = object["arguments"]?.arrayValue?.compactMap(\.stringValue),
@@ -105,7 +124,7 @@ struct PolicyStateFile {
     /// Replaces the file atomically (temporary file + rename), without fsync: it is a cache.
     /// After a crash it is old, empty or new; an old one describes a table that is gone (nftables
     /// does not survive a reboot), so the identity check sends the next apply down the full path.
-    func write(_ path: String) throws(CNIError) {
+    public func write(_ path: String) throws(CNIError) {
         try FileSystem.makeDirectories(FileSystem.parentDirectory(path), mode: 0o700)
         let temporary = "\(path).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)

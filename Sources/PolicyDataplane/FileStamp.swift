@@ -4,15 +4,15 @@ import Glibc
 
 /// What `stat` says about a file, enough to tell that it was not rewritten since: device,
 /// inode, size, modification and status-change times (nanoseconds).
-struct FileStamp: Sendable, Equatable {
-    let device: UInt64
-    let inode: UInt64
-    let size: Int64
-    let modified: Int64
-    let changed: Int64
+public struct FileStamp: Sendable, Equatable {
+    public let device: UInt64
+    public let inode: UInt64
+    public let size: Int64
+    public let modified: Int64
+    public let changed: Int64
 
     /// nil when `path` cannot be stat'ed.
-    static func of(_ path: String) -> FileStamp? {
+    public static func of(_ path: String) -> FileStamp? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return FileStamp(
@@ -28,7 +28,7 @@ struct FileStamp: Sendable, Equatable {
         self.init(device: UInt64(bitPattern: fields[0]), inode: UInt64(bitPattern: fields[1]), size: fields[2], modified: fields[3], changed: fields[4])
     }
 
-    init(device: UInt64, inode: UInt64, size: Int64, modified: Int64, changed: Int64) {
+    public init(device: UInt64, inode: UInt64, size: Int64, modified: Int64, changed: Int64) {
         self.device = device
         self.inode = inode
         self.size = size
