@@ -41,6 +41,12 @@ struct BridgeRulesTests {
         }
     }
 
+    /// The label `NFTOwnedTable` writes into a forward accept's comment names its bridge.
+    @Test func forwardAcceptCommentsNameTheirBridge() {
+        #expect(BridgeFirewall.bridge(inComment: "swcni n=0123456789abcdef h=01234567 br=cni-podman1 net") == "cni-podman1")
+        #expect(BridgeFirewall.bridge(inComment: "swcni n=0123456789abcdef h=01234567 net") == nil)
+    }
+
     @Test func chainsAndTables() throws {
         let firewall = try BridgeFirewall(lockPath: nil)
         var transaction = NFTablesTransaction()
