@@ -64,7 +64,7 @@ struct PolicyPodUpdate {
             }
             if !tx.isEmpty {
                 do {
-                    try tx.apply(try NFTablesContext(), operation: "update pods in policy table \(layout.table) (\(tx.commands.count) commands)")
+                    try tx.apply(try NFTablesContext(), operation: "update pods in policy table \(layout.table) (\(tx.commandCount) commands)")
                 } catch {
                     return "element update failed (\(error))"
                 }
@@ -80,7 +80,7 @@ struct PolicyPodUpdate {
         let done = monotonicSeconds()
         PolicyApply.save(plan.next, to: statePath)
         return .applied(
-            commands: tx.commands.count, pods: plan.changedPods, files: files.reread,
+            commands: tx.commandCount, pods: plan.changedPods, files: files.reread,
             load: loaded - start, delta: computed - loaded, nftables: done - computed - marks.seconds, state: monotonicSeconds() - done,
             marks: marks)
     }

@@ -1,9 +1,8 @@
-import NFTables
-
-/// nft's native syntax for the statements and expressions the policy table uses (the same
-/// rules the JSON transaction carries), for full syncs through `NFTablesScriptRunner`.
-enum NFTNativeSyntax {
-    static func expression(_ e: NFTExpression) -> String {
+/// nft's native syntax for statements and expressions (the same rules the JSON form
+/// carries), for `NFTablesTransaction.nativeText`: large transactions through
+/// `NFTablesScriptRunner`, which libnftables parses several times faster than JSON.
+public enum NFTNativeSyntax {
+    public static func expression(_ e: NFTExpression) -> String {
         switch e {
         case .payload(let proto, let field): return "\(proto) \(field)"
         case .meta(let key): return "meta \(key)"
@@ -23,7 +22,7 @@ enum NFTNativeSyntax {
         }
     }
 
-    static func verdict(_ v: NFTVerdict) -> String {
+    public static func verdict(_ v: NFTVerdict) -> String {
         switch v {
         case .accept: return "accept"
         case .drop: return "drop"
@@ -34,7 +33,7 @@ enum NFTNativeSyntax {
         }
     }
 
-    static func statement(_ s: NFTStatement) -> String {
+    public static func statement(_ s: NFTStatement) -> String {
         switch s {
         case .match(let left, let op, let right):
             let opText = op == .notEqual ? " != " : " "
@@ -55,7 +54,7 @@ enum NFTNativeSyntax {
         }
     }
 
-    static func rule(_ r: NFTRule) -> String {
+    public static func rule(_ r: NFTRule) -> String {
         var text = r.statements.map(statement).joined(separator: " ")
         if let comment = r.comment { text += " comment " + quoted(comment) }
         return text
@@ -63,7 +62,7 @@ enum NFTNativeSyntax {
 
     /// A double-quoted string; policy and namespace names cannot hold quotes, but a quote or
     /// backslash would end the string early, so both are replaced.
-    static func quoted(_ s: String) -> String {
+    public static func quoted(_ s: String) -> String {
         "\"" + s.map { $0 == "\"" || $0 == "\\" ? "'" : String($0) }.joined() + "\""
     }
 }
