@@ -33,7 +33,8 @@ let mostlyStaticExecutable: [LinkerSetting] = [
 
 /// Plugin code in release builds reaches generic type metadata through accessor functions
 /// instead of mangled type names that the runtime demangles on first use (measured: about
-/// 0.5 ms less CPU per bridge ADD, see docs/bridge.md).
+/// 0.5 ms less CPU per bridge ADD, see docs/bridge.md; a steady-state vxlan ADD runs about
+/// 13% fewer instructions under callgrind, 4.72 M to 4.09 M).
 let pluginSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(
         ["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release))
