@@ -167,7 +167,7 @@ def main():
 
 
 DECODER_SOURCES = ["Sources/CNISpec/**/*.swift", "Sources/CNIRuntime/*.swift", "Sources/HostLocalIPAM/*.swift",
-                   "Sources/BridgePlugin/Config/*.swift", "Sources/VxlanPlugin/Config/*.swift",
+                   "Sources/BridgePlugin/Config/*.swift", "Sources/Overlay/Config/*.swift",
                    "Sources/NetworkPolicy/**/*.swift", "Sources/BGPRouting/RoutingConfig.swift"]
 JSON_TOKENS = ["{", "}", "[", "]", ":", ",", '"', "true", "false", "null", "-0", "1e9", "\\u", "\\ud800",
                "4094", "65535", "::", "/64", "/24", "10.0.0.1", "fd00::1", "bgp"]

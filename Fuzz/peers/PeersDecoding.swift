@@ -6,7 +6,7 @@
 // duplicates), are unique by name and underlay address, and do not overlap each other's pod
 // CIDRs; each has a unicast VTEP MAC.
 import Netlink
-import VxlanPlugin
+import Overlay
 import JSONSupport
 
 func fuzzOne(_ input: [UInt8]) {

@@ -15,7 +15,7 @@ import BridgePlugin
 import CNISpec
 import Netlink
 import HostLocalIPAM
-import VxlanPlugin
+import Overlay
 import JSONSupport
 
 func fuzzOne(_ input: [UInt8]) {

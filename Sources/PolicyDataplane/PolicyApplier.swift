@@ -30,8 +30,8 @@ public struct PolicyApplier {
         try NFTablesLock.withLock(path: lockPath) { () throws(NFTablesError) -> Report in
             let sync = PolicySync(layout: layout)
             if !forceFull, let state = try readState(), let tx = sync.incremental(from: state, to: program) {
-                try tx.apply(context, operation: "update policy table \(layout.table) (\(tx.commands.count) commands)")
-                return Report(mode: .incremental, commands: tx.commands.count)
+                try tx.apply(context, operation: "update policy table \(layout.table) (\(tx.commandCount) commands)")
+                return Report(mode: .incremental, commands: tx.commandCount)
             }
             // A full sync goes as native syntax (libnftables reads it much faster than JSON),
             // rendered once, without building the JSON transaction it is equivalent to.

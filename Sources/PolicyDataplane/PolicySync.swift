@@ -45,43 +45,13 @@ public struct PolicySync: Sendable {
     /// (`add table; delete table; table { ... }`), parsed by libnftables several times faster
     /// than the JSON form for large tables.
     public func fullSyncScript(_ program: PolicyProgram) -> String {
-        fullSyncScriptAndCount(program).script
+        fullSync(program).nativeText
     }
 
-    /// The full-sync script and the number of commands `fullSync` would hold for it.
+    /// The full-sync script and the number of commands of its transaction.
     public func fullSyncScriptAndCount(_ program: PolicyProgram) -> (script: String, commands: Int) {
-        let rendered = program.render(layout)
-        // add/delete/add table, the marker, sets, base chain, chains, rules, element batches.
-        var commands = 5 + rendered.sets.count + rendered.chains.count + PolicyProgram.forwardRules(layout).count
-        commands += rendered.chains.values.reduce(0) { $0 + $1.count }
-        commands += rendered.sets.values.filter { !$0.elements.isEmpty }.count
-        let table = "\(layout.table.family.rawValue) \(layout.table.name)"
-        var out = "add table \(table)\ndelete table \(table)\ntable \(table) {\n"
-        func set(_ set: NFTSet, _ elements: [NFTElement]) {
-            out += "\t\(set.isMap ? "map" : "set") \(set.name) {\n"
-            out += "\t\ttype " + set.keyType.joined(separator: " . ") + (set.mapsTo.map { " : " + $0 } ?? "") + "\n"
-            if !elements.isEmpty {
-                out += "\t\telements = { " + elements.map { element in
-                    NFTNativeSyntax.expression(element.key) + (element.data.map { " : " + NFTNativeSyntax.expression($0) } ?? "")
-                }.joined(separator: ", ") + " }\n"
-            }
-            out += "\t}\n"
-        }
-        set(layoutMarker, [])
-        for name in rendered.sets.keys.sorted() {
-            let (definition, elements) = rendered.sets[name]!
-            set(definition, elements.keys.sorted().map { elements[$0]! })
-        }
-        let base = layout.forwardChain.base!
-        out += "\tchain forward {\n\t\ttype \(base.type.rawValue) hook \(base.hook.rawValue) priority \(base.priority); policy \(base.policy.rawValue);\n"
-        for rule in PolicyProgram.forwardRules(layout) { out += "\t\t" + NFTNativeSyntax.rule(rule) + "\n" }
-        out += "\t}\n"
-        for name in rendered.chains.keys.sorted() {
-            out += "\tchain \(name) {\n"
-            for rule in rendered.chains[name]! { out += "\t\t" + NFTNativeSyntax.rule(rule) + "\n" }
-            out += "\t}\n"
-        }
-        return (out + "}\n", commands)
+        let tx = fullSync(program)
+        return (tx.nativeText, tx.commandCount)
     }
 
     /// The smallest transaction from `current` (what the table holds) to `program`: new chains

@@ -1,5 +1,6 @@
 import BGPRouting
 import CNISpec
+import Overlay
 import PluginRuntime
 
 /// The `vxlan` plugin: a chained plugin placed after `bridge` (with `host-local` IPAM on the

@@ -2,7 +2,7 @@ import ArgumentParser
 import BGPRouting
 import CNIRuntime
 import CNISpec
-import VxlanPlugin
+import Overlay
 import JSONSupport
 
 /// `cnictl bgp`: the vxlan plugin's routing mode bgp, seen through BIRD's control socket.

@@ -1,6 +1,6 @@
 import CNISpec
 import Foundation
-import VxlanPlugin
+import Overlay
 import Yams
 import JSONSupport
 

@@ -24,7 +24,7 @@ struct PolicyApply: ParsableCommand {
                 let (mode, tx) = try options.withContext { try PolicyApplier(context: $0, layout: options.layout, lockPath: nil).plan(program, forceFull: full) }
                 // A full sync is applied as a native-syntax script; an update as JSON.
                 print(mode == .full ? PolicySync(layout: options.layout).fullSyncScript(program) : tx.text)
-                Output.info("policy apply --dry-run: \(mode.rawValue) update of \(tx.commands.count) commands (not applied)")
+                Output.info("policy apply --dry-run: \(mode.rawValue) update of \(tx.commandCount) commands (not applied)")
             } catch {
                 throw policyFailure("apply", error)
             }

@@ -2,12 +2,12 @@ import CNISpec
 import Netlink
 import NetworkPolicy
 import PolicyDataplane
-import VxlanPlugin
+import VxlanDataPath
 
 /// NetworkPolicy on the vxlan eBPF data path: pod traffic on the fast path skips the node's
 /// forward hook, where the policy table decides, so every local pod a policy isolates (its
 /// addresses in a dispatch map, either direction) is marked to take the kernel path and
-/// every other local pod is unmarked (`VxlanPlugin.DataPathPolicyMarks`). Called in the node
+/// every other local pod is unmarked (`VxlanDataPath.DataPathPolicyMarks`). Called in the node
 /// namespace, under the nftables lock, after each successful `policy apply`; `policy delete`
 /// unmarks every pod. A node without the eBPF data path costs a link dump.
 ///

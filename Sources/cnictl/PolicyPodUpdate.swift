@@ -4,11 +4,8 @@ import NFTables
 import NetworkPolicy
 import PolicyDataplane
 
-/// The pods-only path of `policy apply`: when the state file of the last apply describes the
-/// live table and only pods changed (manifest files added, removed or rewritten holding only
-/// pods; CNI-cache pods attached or gone), the update is the set and map elements of the
-/// changed pods, computed from the state file (`PolicyDelta`) without reading the unchanged
-/// manifests, compiling, or listing the table: one element-only transaction.
+/// The pods-only path of `policy apply` (`PolicyPodUpdatePlanner`), with its I/O and
+/// timings: the state file, the manifest files, the CNI cache, the table and the data path.
 struct PolicyPodUpdate {
     let options: PolicyOptions
     let manifests: [String]
@@ -35,48 +32,29 @@ struct PolicyPodUpdate {
         let start = monotonicSeconds()
         let statePath = options.statePath
         guard let previous = PolicyStateFile.read(statePath) else { return .needsFullPath("no usable state file \(statePath)") }
-        guard previous.arguments == manifests, previous.workingDirectory == FileSystem.currentDirectory(),
-            previous.cacheDirectory == options.cacheDir
-        else { return .needsFullPath("other manifest arguments or cache directory than the last apply") }
-        guard previous.cache.layoutMarker == PolicySync(layout: options.layout).layoutMarker.name else {
-            return .needsFullPath("other table layout or log group than the last apply")
+        let inputs = PolicyPodUpdatePlanner.Inputs(
+            arguments: manifests, workingDirectory: FileSystem.currentDirectory(), cacheDirectory: options.cacheDir, layout: options.layout)
+        if let reason = PolicyPodUpdatePlanner.mismatch(previous, inputs) { return .needsFullPath(reason) }
+        let files: PolicyPodUpdatePlanner.Files
+        switch try PolicyPodUpdatePlanner.files(
+            previous, paths: try ManifestLoader.files(manifests), stamp: FileStamp.of, load: ManifestLoader.loadFile)
+        {
+        case .needsFullPath(let reason): return .needsFullPath(reason)
+        case .ready(let found): files = found
         }
-        var known: [String: PolicyStateFile.ManifestFile] = [:]
-        for file in previous.files { known[file.path] = file }
-        var files: [PolicyStateFile.ManifestFile] = []
-        var reread = 0
-        for path in try ManifestLoader.files(manifests) {
-            guard let stamp = FileStamp.of(path) else { return .needsFullPath("cannot stat \(path)") }
-            let old = known.removeValue(forKey: path)
-            if let old, old.stamp == stamp {
-                files.append(old)
-                continue
-            }
-            if old?.hasNamespacesOrPolicies == true { return .needsFullPath("\(path) held namespaces or policies and changed") }
-            let objects = try ManifestLoader.loadFile(path)
-            guard objects.namespaces.isEmpty, objects.policies.isEmpty else { return .needsFullPath("\(path) holds namespaces or policies") }
-            files.append(PolicyStateFile.ManifestFile(path: path, stamp: stamp, hasNamespacesOrPolicies: false, pods: objects.pods))
-            reread += 1
-        }
-        if let gone = known.values.first(where: \.hasNamespacesOrPolicies) { return .needsFullPath("\(gone.path) held namespaces or policies and is gone") }
-        reread += known.count
         let cni = CachedPods.read(cacheDirectory: options.cacheDir)
         let loaded = monotonicSeconds()
 
-        let old = previous.pods, new = PolicyStateFile.pods(files.map(\.pods), cni: cni)
-        guard let delta = PolicyDelta.compute(previous.cache, old: old, new: new, layout: options.layout) else {
-            return .needsFullPath("the pods need chains the table does not have, or leave chains unused")
+        let plan: PolicyPodUpdatePlanner.Plan
+        switch PolicyPodUpdatePlanner.plan(previous, files: files.files, cni: cni, layout: options.layout) {
+        case .needsFullPath(let reason): return .needsFullPath(reason)
+        case .ready(let planned): plan = planned
         }
-        let changedPods = Set(old.keys).union(new.keys).filter { old[$0] != new[$0] }.count
-        var next = previous
-        next.files = files
-        next.cniPods = cni
-        next.cache = delta.cache
         let computed = monotonicSeconds()
 
-        let tx = delta.transaction
+        let tx = plan.transaction
         let layout = options.layout
-        let pods = new, cache = delta.cache
+        let pods = plan.pods, cache = plan.next.cache
         var marks: PolicyApply.Marks = (.success(()), 0)
         let reason: String? = try options.inNodeNamespace { () throws -> String? in
             // Only this table's incarnation and object count are checked: every apply
@@ -86,7 +64,7 @@ struct PolicyPodUpdate {
             }
             if !tx.isEmpty {
                 do {
-                    try tx.apply(try NFTablesContext(), operation: "update pods in policy table \(layout.table) (\(tx.commands.count) commands)")
+                    try tx.apply(try NFTablesContext(), operation: "update pods in policy table \(layout.table) (\(tx.commandCount) commands)")
                 } catch {
                     return "element update failed (\(error))"
                 }
@@ -100,9 +78,9 @@ struct PolicyPodUpdate {
         }
         if let reason { return .needsFullPath(reason) }
         let done = monotonicSeconds()
-        PolicyApply.save(next, to: statePath)
+        PolicyApply.save(plan.next, to: statePath)
         return .applied(
-            commands: tx.commands.count, pods: changedPods, files: reread,
+            commands: tx.commandCount, pods: plan.changedPods, files: files.reread,
             load: loaded - start, delta: computed - loaded, nftables: done - computed - marks.seconds, state: monotonicSeconds() - done,
             marks: marks)
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import CNIRuntime
 import CNISpec
-import VxlanPlugin
+import Overlay
 
 /// `cnictl reconcile-peers NETWORK`: brings this node's vxlan state (VTEP, per-peer
 /// neighbour, FDB and route entries, forwarding rules) in line with the node list, without

@@ -1,3 +1,4 @@
+import AttachmentNaming
 import Testing
 
 @testable import BridgePlugin

@@ -1,3 +1,4 @@
+import BridgePlugin
 import Foundation
 import NFTables
 import NetNS

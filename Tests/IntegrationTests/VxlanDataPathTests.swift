@@ -2,9 +2,9 @@ import Foundation
 import NetNS
 import Netlink
 import Testing
-import VxlanPlugin
+import VxlanDataPath
 
-/// The vxlan plugin's eBPF data path (bpf/vxlan_datapath.bpf.c), observed from outside:
+/// The vxlan plugin's eBPF data path (Sources/CVxlanDataPath/bpf/vxlan_datapath.bpf.c), observed from outside:
 /// where the tc filter sits (`tc filter show`), what the pod map holds (`bpftool map
 /// dump`), which devices traffic crosses (interface counters) and what the underlay
 /// carries (an nftables counter on the underlay bridge). Two-node clusters of namespaces

@@ -209,8 +209,6 @@ struct OwnershipPlanTests {
         let rules = NFTChainRules(chain: Self.forward, rules: Self.fwdRules, label: "br=br0")
         let plan = try owned.planEnsure(listing: nil, attachment: Self.a, networkRules: [rules], attachmentRules: [])
         #expect(plan.text.contains(" br=br0 net1\""), "\(plan.text)")
-        #expect(BridgeFirewall.bridge(inComment: "swcni n=0123456789abcdef h=01234567 br=cni-podman1 net") == "cni-podman1")
-        #expect(BridgeFirewall.bridge(inComment: "swcni n=0123456789abcdef h=01234567 net") == nil)
     }
 
     @Test func ownedTablesMustCarryThePrefix() {

@@ -1,7 +1,7 @@
 import NFTables
 import Netlink
 import NodeDoctor
-import VxlanPlugin
+import Overlay
 
 func ip(_ text: String) -> InetAddress { InetAddress(text)! }
 func prefix(_ text: String) -> InetPrefix { InetPrefix(text)! }

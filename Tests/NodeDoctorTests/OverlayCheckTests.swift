@@ -1,7 +1,7 @@
 import Netlink
 import NodeDoctor
 import Testing
-import VxlanPlugin
+import Overlay
 
 @Suite("doctor: overlay and MTU checks")
 struct OverlayCheckTests {

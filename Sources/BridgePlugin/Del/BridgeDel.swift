@@ -1,3 +1,4 @@
+import AttachmentNaming
 import CNISpec
 import NetNS
 import Netlink

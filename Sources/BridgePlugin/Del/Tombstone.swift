@@ -1,3 +1,4 @@
+import AttachmentNaming
 import CLinux
 import CNISpec
 import Netlink

@@ -1,7 +1,7 @@
 #ifndef SWIFT_CNI_VXLAN_DATAPATH_H
 #define SWIFT_CNI_VXLAN_DATAPATH_H
 /*
- * The vxlan plugin's eBPF data path (bpf/vxlan_datapath.bpf.c), through libbpf: load the
+ * The vxlan eBPF data path (bpf/vxlan_datapath.bpf.c), through libbpf: load the
  * embedded object, attach its program to a device's clsact ingress hook under swift-cni's
  * own filter handle and priority, find it again from a device, and reach its maps.
  *
@@ -38,5 +38,19 @@ int swcni_dp_map_delete(int map_fd, const void *key);
 int swcni_dp_map_lookup(int map_fd, const void *key, void *value);
 /* The key after `key` (NULL: the first key); -ENOENT after the last. */
 int swcni_dp_map_next_key(int map_fd, const void *key, void *next);
+
+
+/* Sizes and field offsets of the map structs of datapath_layout.h, and the pod flags, as
+ * the C compiler lays them out (the Swift encoding is tested against them). */
+struct swcni_dp_layout {
+    unsigned long pod_key_size, pod_key_addr;
+    unsigned long pod_entry_size, pod_entry_ifindex, pod_entry_flags, pod_entry_mac, pod_entry_gw_mac;
+    unsigned long peer_key_size, peer_key_prefixlen, peer_key_addr;
+    unsigned long peer_entry_size, peer_entry_underlay_ip, peer_entry_vtep_mac;
+    unsigned long node_config_size, node_config_vtep_ifindex, node_config_underlay_ifindex, node_config_underlay_ip,
+        node_config_vni, node_config_port, node_config_vtep_mac;
+    unsigned int pod_slow_path, pod_forwards, pod_shaped;
+};
+struct swcni_dp_layout swcni_dp_layout(void);
 
 #endif

@@ -35,7 +35,7 @@ public struct NFTablesError: Error, Sendable, Equatable, CustomStringConvertible
         NFTablesError(kind: .libraryUnavailable, operation: "load \(LibNFTables.soname)", reason: reason)
     }
 
-    static func invalidArgument(_ operation: String, _ reason: String) -> NFTablesError {
+    public static func invalidArgument(_ operation: String, _ reason: String) -> NFTablesError {
         NFTablesError(kind: .invalidArgument, operation: operation, reason: reason)
     }
 

@@ -1,5 +1,5 @@
 import Netlink
-import VxlanPlugin
+import Overlay
 import JSONSupport
 
 /// What one rule of a foreign forward chain accepts, read from its expressions as

@@ -1,4 +1,4 @@
-import BridgePlugin
+import AttachmentNaming
 import Netlink
 
 /// The network's addresses agree across the result cache, host-local's store and the links:

@@ -1,5 +1,5 @@
 import Netlink
-import VxlanPlugin
+import Overlay
 
 /// The VTEP of a vxlan network exists with the VNI, port, source address, underlay device
 /// and learning setting the configuration asks for, and is up; every peer's FDB entry

@@ -1,5 +1,5 @@
 import Netlink
-import VxlanPlugin
+import Overlay
 
 /// The main-table route the kernel picks for a destination: the longest matching prefix of
 /// the address's family among unicast routes, the lowest metric among equals. (Policy

@@ -1,6 +1,6 @@
 import CNIRuntime
 import CNISpec
-import VxlanPlugin
+import Overlay
 
 /// What a network's configuration list says the node should have, as far as the checks
 /// care: its bridge, host-local's store, its overlay.

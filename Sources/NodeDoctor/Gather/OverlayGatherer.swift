@@ -1,6 +1,6 @@
 import CNISpec
 import Netlink
-import VxlanPlugin
+import Overlay
 #if canImport(Glibc)
 import Glibc
 #endif

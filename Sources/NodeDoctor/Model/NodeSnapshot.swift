@@ -1,5 +1,5 @@
 import Netlink
-import VxlanPlugin
+import Overlay
 
 /// Everything the checks decide on, read once from the kernel and the files of one network
 /// (see `SnapshotGatherer`). Plain values, so every decision is testable without root.

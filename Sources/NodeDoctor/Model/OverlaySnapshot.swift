@@ -1,5 +1,5 @@
 import Netlink
-import VxlanPlugin
+import Overlay
 
 /// The overlay of a `vxlan` network: what its configuration and node list want (VTEP
 /// settings, the per-peer `PeerPlan`) and what the VTEP's FDB and neighbour tables hold.
