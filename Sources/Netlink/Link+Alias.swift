@@ -4,8 +4,7 @@ import CMnl
 import Glibc
 #endif
 
-// Extension added on the bridge branch (not part of the netlink branch's files): interface
-// aliases (`IFLA_IFALIAS`, `ip link set dev X alias TEXT`), which the bridge plugin uses to
+// Interface aliases (`IFLA_IFALIAS`, `ip link set dev X alias TEXT`), which the bridge plugin uses to
 // mark the host end of each attachment's veth so DEL and GC can find it without the netns.
 
 /// A link and its alias, from `linkAliases()`.

@@ -3,8 +3,7 @@ import CNISpec
 /// An IP address with a prefix length, as CNI results carry them (`10.1.0.5/16`).
 ///
 /// Kept minimal and local to the bridge plugin: parse, format like Go's `net.IPNet.String`
-/// for the host address, network/first-host arithmetic and containment. (The lead plans a
-/// shared `IPAddressing` target; this type can then become a thin adapter.)
+/// for the host address, network/first-host arithmetic and containment.
 public struct IPPrefix: Sendable, Hashable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6, network byte order.
     public let bytes: [UInt8]

@@ -4,8 +4,7 @@ import JSONSupport
 /// Runs a script in nft's native syntax (what `nft -f` reads) as ONE batch, in the network
 /// namespace of the calling thread.
 ///
-/// Added by the netpol branch (a new file, the rest of the target unchanged): libnftables
-/// parses native syntax a good deal faster than JSON, which matters for transactions of tens
+/// Native syntax because libnftables parses it a good deal faster than JSON, which matters for transactions of tens
 /// of thousands of rules (a full policy sync). libnftables tries JSON first and, on a
 /// parse error, reads the buffer as native syntax; the output stays JSON.
 public final class NFTablesScriptRunner {
