@@ -28,12 +28,10 @@ public final class StoreLock {
 
     /// Runs `body` with the lock held.
     public func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(StoreError) -> Result<T, E> {
-        try lock()
-        defer { unlock() }
         do {
-            return .success(try body())
+            return try file.withLock(body)
         } catch {
-            return .failure(error)
+            throw StoreError(error.operation, path, errno: error.errno)
         }
     }
 }
