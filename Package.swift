@@ -164,22 +164,18 @@ let package = Package(
 
 // MARK: Size of the release binaries
 
-/// Swift targets that use `Regex` (the sysctl allowlist of tuning, like the reference's Go
-/// regexp) and so import the regex engine (_StringProcessing, _RegexParser), and `cnictl`,
-/// which links it anyway through Foundation (and Yams).
+// Swift imports _StringProcessing into every module implicitly, and String algorithms such as
+// `contains("...")` and `firstRange(of:)` then come from it: the bridge, vxlan, bandwidth,
+// portmap and firewall linked the whole regex engine for them (_StringProcessing and
+// _RegexParser: ~0.9 MB of code, plus their metadata and unwind tables). Off except in the
+// targets that use `Regex` (tuning's sysctl allowlist, like the reference's Go regexp) and
+// cnictl (which links it through Foundation anyway); the two substring searches plugin code
+// needs are CNISpec's (Text/SubstringSearch.swift).
 let regexUsers: Set<String> = ["TuningPlugin", "tuning", "cnictl"]
 let cTargets: Set<String> = ["CLinux", "CBuildIdentity", "CVxlanDataPath"]
-
-for target in package.targets where [.regular, .executable].contains(target.type) && !cTargets.contains(target.name) {
-    var settings = target.swiftSettings ?? []
-    // One section per function, so that the linker's --gc-sections (SwiftPM passes it to
-    // release links) drops our unused functions and not only unused object files.
-    settings.append(.unsafeFlags(["-Xfrontend", "-function-sections"], .when(configuration: .release)))
-    // Swift imports _StringProcessing into every module implicitly, and every executable then
-    // links the regex engine: ~0.8 MB of code (plus its metadata and unwind tables) in each
-    // plugin that never uses a Regex. Off except where Regex is used.
-    if !regexUsers.contains(target.name) {
-        settings.append(.unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"]))
-    }
-    target.swiftSettings = settings
+for target in package.targets
+where [.regular, .executable].contains(target.type) && !cTargets.contains(target.name) && !regexUsers.contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"])
+    ]
 }
