@@ -40,7 +40,8 @@ BASELINE_DIR=""
 BASELINE_REV=""
 while [ $# -gt 0 ]; do
     case "$1" in
-        --baseline) BASELINE_DIR=$(cd "${2:?--baseline needs a directory}" && pwd); shift 2 ;;
+        # Relative to the directory bench.sh was started from ($OLDPWD: before the cd above).
+        --baseline) BASELINE_DIR=$(cd "${OLDPWD:-.}" && cd "${2:?--baseline needs a directory}" && pwd); shift 2 ;;
         --baseline-rev) BASELINE_REV=${2:?--baseline-rev needs a revision}; shift 2 ;;
         --only) ONLY=${2:?--only needs a value}; shift 2 ;;
         --only=*) ONLY=${1#--only=}; shift ;;
