@@ -173,9 +173,13 @@ let package = Package(
 // needs are CNISpec's (Text/SubstringSearch.swift).
 let regexUsers: Set<String> = ["TuningPlugin", "tuning", "cnictl"]
 let cTargets: Set<String> = ["CLinux", "CBuildIdentity", "CVxlanDataPath"]
-for target in package.targets
-where [.regular, .executable].contains(target.type) && !cTargets.contains(target.name) && !regexUsers.contains(target.name) {
-    target.swiftSettings = (target.swiftSettings ?? []) + [
-        .unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"])
-    ]
+for target in package.targets where [.regular, .executable].contains(target.type) && !cTargets.contains(target.name) {
+    var settings = target.swiftSettings ?? []
+    // A section per function, so that --gc-sections (SwiftPM links release executables with
+    // it) drops our unused functions, not only unused object files: ~0.1 MB per plugin.
+    settings.append(.unsafeFlags(["-Xfrontend", "-function-sections"], .when(configuration: .release)))
+    if !regexUsers.contains(target.name) {
+        settings.append(.unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"]))
+    }
+    target.swiftSettings = settings
 }
