@@ -27,6 +27,12 @@ TARGETS = []  # (label, value, target, comparison) for the summary
 OTHER = "reference"
 
 
+def side_name(who):
+    """A side's key ("ours", "ref") as printed in per-run listings: "baseline" for "ref" in a
+    baseline run."""
+    return "baseline" if who == "ref" and OTHER != "reference" else who
+
+
 def target_status(ok, text):
     """The PASS/MISS column of a figure with a target, empty in a baseline run."""
     return "" if OTHER != "reference" else f"{text}: {'PASS' if ok else 'MISS'}"
@@ -371,7 +377,7 @@ def bench_bridge(args):
         ok = ratio >= 0.95
         if OTHER == "reference":
             TARGETS.append(("same-node pod-to-pod TCP throughput ours/reference", ratio, ">= 0.95", ok))
-        print("  runs (Gbit/s): " + "; ".join(f"{w}: " + " ".join(f"{v / 1e9:.2f}" for v in results[w]) for w in sides))
+        print("  runs (Gbit/s): " + "; ".join(f"{side_name(w)}: " + " ".join(f"{v / 1e9:.2f}" for v in results[w]) for w in sides))
         print(f"  ours {med['ours'] / 1e9:7.2f} Gbit/s   {OTHER} {med['ref'] / 1e9:7.2f} Gbit/s   ratio {ratio:5.2f}x  {target_status(ok, 'target >= 0.95x')}")
     finally:
         for p in pods:
@@ -630,7 +636,7 @@ def bench_portmap(args):
             ok = ratio >= 0.95
             if OTHER == "reference":
                 TARGETS.append(("hostPort DNAT TCP throughput ours/reference", ratio, ">= 0.95", ok))
-            print("  runs (Gbit/s): " + "; ".join(f"{w}: " + " ".join(f"{v / 1e9:.2f}" for v in results[w]) for w in sides))
+            print("  runs (Gbit/s): " + "; ".join(f"{side_name(w)}: " + " ".join(f"{v / 1e9:.2f}" for v in results[w]) for w in sides))
             print(f"  ours {m['ours'] / 1e9:7.2f} Gbit/s   {OTHER} {m['ref'] / 1e9:7.2f} Gbit/s   ratio {ratio:5.2f}x  {target_status(ok, 'target >= 0.95x')}")
 
             print("\nhostPort DNAT TCP connection rate (one Python client, connect + close with RST, 3 s per run, 7 runs per side, ABBA)")
@@ -647,7 +653,7 @@ def bench_portmap(args):
             ok = ratio >= 0.95
             if OTHER == "reference":
                 TARGETS.append(("hostPort DNAT TCP connection rate ours/reference", ratio, ">= 0.95", ok))
-            print("  runs (conn/s): " + "; ".join(f"{w}: " + " ".join(f"{v:.0f}" for v in rates[w]) for w in sides))
+            print("  runs (conn/s): " + "; ".join(f"{side_name(w)}: " + " ".join(f"{v:.0f}" for v in rates[w]) for w in sides))
             print(f"  ours {m['ours']:8.0f} conn/s   {OTHER} {m['ref']:8.0f} conn/s   ratio {ratio:5.2f}x  {target_status(ok, 'target >= 0.95x')}")
         finally:
             for server in servers:
