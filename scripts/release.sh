@@ -6,7 +6,8 @@
 #   scripts/release.sh [--version vX.Y.Z] [--out DIR] [--scratch-path DIR]
 #
 # Writes DIR/swift-cni-linux-<arch>-vX.Y.Z.tgz, DIR/swift-cni-linux-<arch>-vX.Y.Z.tgz.sha256
-# (`sha256sum -c` format) and DIR/SHA256SUMS (each binary and the tarball). Default DIR: dist/.
+# (`sha256sum -c` format) and DIR/SHA256SUMS (each binary's sum; also at the archive's root, to
+# check the extracted files). Default DIR: dist/.
 # The version is --version, else the v* tag `git describe` finds, else v + the version in
 # Sources/CBuildIdentity/build_identity.c. Every binary's build identity (its ELF note,
 # `--version`, the plugins' usage text) names that version, the commit and the build time
@@ -18,7 +19,6 @@
 # clean build that leaves the development build in .build untouched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
 
 VERSION=""
 OUT=dist
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
         --version) VERSION=${2:?--version needs a value}; shift 2 ;;
         --out) OUT=${2:?--out needs a value}; shift 2 ;;
         --scratch-path) SCRATCH=${2:?--scratch-path needs a value}; shift 2 ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "release.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -82,17 +82,20 @@ for binary in "${BINARIES[@]}"; do
 done
 echo "    every binary: $expected"
 
+# The binaries' sums, inside the archive (`sha256sum -c SHA256SUMS` where it is extracted) and
+# beside it.
+(cd "$STAGE" && sha256sum "${BINARIES[@]}") >"$STAGE/SHA256SUMS"
+chmod 0644 "$STAGE/SHA256SUMS"
+
 mkdir -p "$OUT"
 TARBALL="$OUT/$NAME.tgz"
-# Deterministic archive: sorted names, fixed owner and mode, mtime of the build, no gzip
-# timestamp; entries are ./NAME as in the reference's archives.
-(cd "$STAGE" && tar --sort=name --owner=0 --group=0 --numeric-owner --mode=0755 --mtime="@$EPOCH" \
+# Deterministic archive: sorted names, fixed owner, modes 0755 (binaries, the directory) and
+# 0644, mtime of the build, no gzip timestamp; entries are ./NAME as in the reference's.
+(cd "$STAGE" && tar --sort=name --owner=0 --group=0 --numeric-owner --mode=u+rwX,go+rX,go-w --mtime="@$EPOCH" \
     -cf - ./ ) | gzip -n -9 >"$TARBALL.tmp"
 mv -f "$TARBALL.tmp" "$TARBALL"
 (cd "$OUT" && sha256sum "$NAME.tgz" >"$NAME.tgz.sha256")
-(cd "$STAGE" && sha256sum "${BINARIES[@]}") >"$OUT/SHA256SUMS.tmp"
-(cd "$OUT" && sha256sum "$NAME.tgz") >>"$OUT/SHA256SUMS.tmp"
-mv -f "$OUT/SHA256SUMS.tmp" "$OUT/SHA256SUMS"
+cp "$STAGE/SHA256SUMS" "$OUT/SHA256SUMS"
 
 echo "==> $TARBALL"
 printf '    %-12s %10s\n' binary bytes
