@@ -28,6 +28,12 @@ let mostlyStaticExecutable: [LinkerSetting] = [
             "-L", Context.packageDirectory + "/build-support/static-libstdcxx",
             "-Xclang-linker", "-no-pie", "-Xclang-linker", "-static-libgcc",
             "-Xlinker", "-z", "-Xlinker", "now",
+            // The Swift driver links with -export-dynamic (static-stdlib-args.lnk), which puts
+            // every public symbol of our modules into the dynamic symbol table (~2,700 in the
+            // bridge, ~0.2 MB) and keeps each of them, used or not, through --gc-sections.
+            // Nothing resolves symbols of the executable at run time (the C libraries we load
+            // do not call back by name).
+            "-Xlinker", "--no-export-dynamic",
         ], .when(platforms: [.linux], configuration: .release))
 ]
 
@@ -38,6 +44,15 @@ let mostlyStaticExecutable: [LinkerSetting] = [
 let pluginSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(
         ["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release))
+]
+
+/// cnictl (Foundation, linked statically like the Swift runtime) in release builds: not
+/// position-independent, which drops ~1.9 MB of relative relocations (`.rela.dyn`) the loader
+/// would apply at every start, and without the driver's -export-dynamic (~0.5 MB of dynamic
+/// symbols; see mostlyStaticExecutable).
+let cnictlExecutable: [LinkerSetting] = [
+    .unsafeFlags(
+        ["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))
 ]
 
 let package = Package(
@@ -178,10 +193,13 @@ let package = Package(
             name: "cnictl",
             dependencies: [
                 "BGPRouting", "CNIRuntime", "CNISpec", "JSONSupport", "SystemSupport", "Overlay", "VxlanDataPath", "Netlink",
+                // The build identity (`cnictl --version`, the ELF note).
+                "PluginRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "NetworkPolicy", "PolicyDataplane", "NFTables", "NetNS",
                 .product(name: "Yams", package: "Yams"), "NodeDoctor",
-            ]),
+            ],
+            linkerSettings: cnictlExecutable),
 
         // MARK: Tests
         .testTarget(name: "CNISpecTests", dependencies: ["CNISpec", "JSONSupport", "PluginRuntime"], exclude: ["Golden"]),
@@ -192,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests", dependencies: [
                 "BGPRouting", "BridgePlugin", "CNISpec", "JSONSupport", "NetNS", "Netlink", "NFTables", "NetworkPolicy", "Overlay",
-                "SystemSupport", "VxlanDataPath",
+                "PluginRuntime", "SystemSupport", "VxlanDataPath",
             ]),
         .testTarget(name: "LoopbackPluginTests", dependencies: ["LoopbackPlugin", "LinkControl", "CNISpec", "NetNS"]),
         .testTarget(
@@ -209,3 +227,25 @@ let package = Package(
             name: "NetworkPolicyTests", dependencies: ["NetworkPolicy", "PolicyDataplane", "NFTables", "CNISpec", "JSONSupport"]),
     ]
 )
+
+// MARK: Size of the release binaries
+
+// Swift imports _StringProcessing into every module implicitly, and String algorithms such as
+// `contains("...")` and `firstRange(of:)` then come from it: the bridge, vxlan, bandwidth,
+// portmap and firewall linked the whole regex engine for them (_StringProcessing and
+// _RegexParser: ~0.9 MB of code, plus their metadata and unwind tables). Off except in the
+// targets that use `Regex` (tuning's sysctl allowlist, like the reference's Go regexp) and
+// cnictl (which links it through Foundation anyway); the two substring searches plugin code
+// needs are CNISpec's (Text/SubstringSearch.swift).
+let regexUsers: Set<String> = ["TuningPlugin", "tuning", "cnictl"]
+let cTargets: Set<String> = ["CLinux", "CBuildIdentity", "CVxlanDataPath"]
+for target in package.targets where [.regular, .executable].contains(target.type) && !cTargets.contains(target.name) {
+    var settings = target.swiftSettings ?? []
+    // A section per function, so that --gc-sections (SwiftPM links release executables with
+    // it) drops our unused functions, not only unused object files: ~0.1 MB per plugin.
+    settings.append(.unsafeFlags(["-Xfrontend", "-function-sections"], .when(configuration: .release)))
+    if !regexUsers.contains(target.name) {
+        settings.append(.unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"]))
+    }
+    target.swiftSettings = settings
+}

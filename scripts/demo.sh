@@ -321,8 +321,9 @@ if [ "$BENCH" = 1 ]; then
     done
     pod_bw=$(median "${pod_runs[@]}"); node_bw=$(median "${node_runs[@]}")
     echo "    runs (Gbit/s) pod: ${pod_runs[*]}; node: ${node_runs[*]}"
+    # Returns 0 whatever the last pid was (under set -e, a false `[ ... ]` would end the demo).
     pkill_iperf() { for ns in "$(pod_ns 2 1)" "$(node_ns 2)"; do ip netns pids "$ns" | while read -r pid; do
-        [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = iperf3 ] && kill "$pid"; done; done; }
+        if [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = iperf3 ]; then kill "$pid"; fi; done; done; }
     pod_rr=$(ip netns exec "$(pod_ns 1 1)" python3 "$PODNET" rr "${POD_IP[2.1]}" 5000)
     node_rr=$(ip netns exec "$(node_ns 1)" python3 "$PODNET" rr "$(node_ip 2)" 5000)
     printf '%-34s %-14s %s\n' PATH "THROUGHPUT" "TCP RR LATENCY"

@@ -38,13 +38,14 @@ if [ "$DEPS" = 1 ]; then
     # -dev libraries we link (libbpf-dev: the vxlan plugin's eBPF data path); tools tests
     # use to observe the kernel (bpftool: the data path's maps); the reference plugins
     # (containernetworking-plugins) for side-by-side tests and benchmarks; iperf3 for
-    # throughput benchmarks; make for the fuzz targets (Fuzz/Makefile, scripts/fuzz.sh);
+    # throughput benchmarks; make for the fuzz targets (Fuzz/Makefile, scripts/fuzz.sh); binutils
+    # (strip) for the installed binaries;
     # podman (CNI backend, runc: crun refuses hybrid cgroups), busybox-static (its local test
     # image) and conntrack for the podman acceptance tests; bird2 (BIRD 2) for the vxlan
     # plugin's routing mode "bgp". gcc (with libmnl-dev) builds the bench's floor (bench/floor),
     # valgrind counts the instructions of one bridge ADD (scripts/bench.sh).
     apt-get install -y -qq --no-install-recommends \
-        pkg-config libmnl-dev libnftables-dev libbpf-dev make gcc libc6-dev valgrind \
+        pkg-config libmnl-dev libnftables-dev libbpf-dev make binutils gcc libc6-dev valgrind \
         iproute2 nftables procps util-linux bpftool \
         iputils-ping containernetworking-plugins iperf3 python3 \
         podman runc busybox-static conntrack bird2 >/dev/null
@@ -65,16 +66,17 @@ swift build "${SWIFT_BUILD_FLAGS[@]}"
 BIN_PATH=$(swift build "${SWIFT_BUILD_FLAGS[@]}" --show-bin-path)
 
 if [ "$INSTALL" = 1 ]; then
-    echo "==> installing binaries into $BIN_DIR"
+    echo "==> installing binaries into $BIN_DIR (stripped)"
     mkdir -p "$BIN_DIR"
-    for plugin in $(cat scripts/plugins.txt); do
+    for binary in $(cat scripts/plugins.txt) cnictl; do
         # Install through a temporary name and rename, so a runtime exec'ing the old
-        # binary never sees a half-written file.
-        install -m 0755 "$BIN_PATH/$plugin" "$BIN_DIR/.$plugin.new"
-        mv -f "$BIN_DIR/.$plugin.new" "$BIN_DIR/$plugin"
+        # binary never sees a half-written file. Stripped: the debug information and symbol
+        # tables are most of an unstripped binary; strip keeps the note sections, so the
+        # build identity (`--version`, the bridge's same-build host-local check) stays.
+        strip --strip-all -o "$BIN_DIR/.$binary.new" "$BIN_PATH/$binary"
+        chmod 0755 "$BIN_DIR/.$binary.new"
+        mv -f "$BIN_DIR/.$binary.new" "$BIN_DIR/$binary"
     done
-    install -m 0755 "$BIN_PATH/cnictl" "$BIN_DIR/.cnictl.new"
-    mv -f "$BIN_DIR/.cnictl.new" "$BIN_DIR/cnictl"
     if [ -d /usr/local/bin ] && [ "$BIN_DIR" = /opt/cni/bin ]; then
         ln -sf "$BIN_DIR/cnictl" /usr/local/bin/cnictl
     fi

@@ -39,7 +39,9 @@ public struct PluginDispatcher {
         let commandText = getenv("CNI_COMMAND") ?? ""
         if commandText.isEmpty {
             let versions = plugin.supportedVersions.map(\.description).joined(separator: ", ")
-            return Outcome(stdout: [], stderr: "\(plugin.about)\nCNI protocol versions supported: \(versions)\n", exitCode: 0)
+            return Outcome(
+                stdout: [], stderr: "\(plugin.about)\nCNI protocol versions supported: \(versions)\nbuild: \(BuildIdentity.current)\n",
+                exitCode: 0)
         }
         var responseVersion = CNIVersion.current
         do {

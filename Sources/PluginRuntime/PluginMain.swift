@@ -11,6 +11,12 @@ import Musl
 public enum PluginMain {
     /// Reads the real environment and stdin, dispatches, writes stdout/stderr and exits.
     public static func run(_ plugin: some CNIPlugin) -> Never {
+        // `--version` names the build (runtimes pass no arguments: a plugin's input is its
+        // environment and stdin, so this never shadows a CNI invocation).
+        if CommandLine.argc == 2, CommandLine.arguments[1] == "--version" {
+            try? FileDescriptorIO.writeFully(1, Array((BuildIdentity.current + "\n").utf8))
+            exit(0)
+        }
         // A delegate that exits without reading its stdin must not kill us with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         let dispatcher = PluginDispatcher(

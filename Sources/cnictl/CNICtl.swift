@@ -1,4 +1,6 @@
+import PluginRuntime
 import ArgumentParser
+import CNISpec
 
 /// `cnictl`: drives whole CNI configuration lists against a network namespace, like
 /// cnitool, with libcni's request building and result cache.
@@ -20,6 +22,8 @@ struct CNICtl: ParsableCommand {
             Environment: NETCONFPATH (--conf-dir), CNI_PATH (--bin-dir), CNI_IFNAME (--ifname), \
             CNI_ARGS (extra --args), CAP_ARGS (--cap-args).
             """,
+        // `cnictl --version`: the build identity every binary of the build carries.
+        version: BuildIdentity.current,
         subcommands: [
             Add.self, Check.self, Del.self, GC.self, Status.self, ReconcilePeers.self, PolicyCommand.self, BGPCommand.self,
             Doctor.self,
