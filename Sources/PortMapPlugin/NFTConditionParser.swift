@@ -2,8 +2,8 @@ import CNISpec
 import NFTables
 
 /// Reads `conditionsV4` / `conditionsV6`: extra matches in nft syntax, given as tokens that
-/// are joined with spaces (the reference joins them the same way), e.g.
-/// `["ip", "saddr", "!=", "10.0.0.0/8"]` or `["iifname \"eth0\"", "tcp sport 1024-65535"]`.
+/// are joined with spaces (the reference joins them the same way): the two tokens
+/// `iifname "eth0"` and `tcp sport 1024-65535`, say, or the single token `ip saddr != 10.0.0.0/8`.
 ///
 /// Rules are written as libnftables JSON, so the text is parsed here into typed matches;
 /// the subset understood is `<selector> [==|!=] <value | { value, ... }>` with selectors
